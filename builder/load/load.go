@@ -1,0 +1,482 @@
+// Package load reads the chapters of a course into plain values. Every
+// content error is found here, before any container starts, and each one
+// names the file and line.
+package load
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
+	"go.yaml.in/yaml/v3"
+
+	"replcourse/builder/course"
+)
+
+// DefaultTimeout bounds a block that does not set timeout=.
+const DefaultTimeout = 60 * time.Second
+
+var chapterName = regexp.MustCompile(`^(\d+)-([a-z0-9][a-z0-9-]*)\.md$`)
+
+// Dir loads every NN-slug.md chapter in contentDir, in file-name order.
+// standDir is where file= references are resolved.
+func Dir(contentDir, standDir string) (*course.Course, error) {
+	entries, err := os.ReadDir(contentDir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".md") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	c := &course.Course{Title: "Streaming Replication and Failover"}
+	seen := map[int]string{}
+	for _, name := range names {
+		path := filepath.Join(contentDir, name)
+		m := chapterName.FindStringSubmatch(name)
+		if m == nil {
+			return nil, course.Errorf(course.Pos{File: path}, "chapter file names are NN-slug.md (lower case), got %q", name)
+		}
+		num, _ := strconv.Atoi(m[1])
+		if prev, dup := seen[num]; dup {
+			return nil, course.Errorf(course.Pos{File: path, Line: 1}, "chapter number %02d is also used by %s", num, prev)
+		}
+		seen[num] = name
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		ch, err := Chapter(path, src, standDir)
+		if err != nil {
+			return nil, err
+		}
+		ch.Number, ch.Slug = num, m[2]
+		c.Chapters = append(c.Chapters, ch)
+	}
+	if len(c.Chapters) == 0 {
+		return nil, fmt.Errorf("%s: no chapters (NN-slug.md files)", contentDir)
+	}
+	return c, nil
+}
+
+type frontMatter struct {
+	Title string `yaml:"title"`
+}
+
+// Chapter parses one chapter's source.
+func Chapter(path string, src []byte, standDir string) (*course.Chapter, error) {
+	if !utf8.Valid(src) {
+		line := 1 + bytes.Count(src[:firstInvalid(src)], []byte("\n"))
+		return nil, course.Errorf(course.Pos{File: path, Line: line}, "file is not valid UTF-8")
+	}
+	ch := &course.Chapter{File: path, Source: src}
+	body, fm, err := splitFrontMatter(path, src)
+	if err != nil {
+		return nil, err
+	}
+	ch.Body, ch.Title = body, fm.Title
+	p := &parser{ch: ch, standDir: standDir}
+	if err := p.blocks(); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// splitFrontMatter reads the YAML front matter between --- lines at the top
+// and returns the source with those bytes blanked, so byte offsets (and line
+// numbers) in the body are the file's own.
+func splitFrontMatter(path string, src []byte) ([]byte, frontMatter, error) {
+	var fm frontMatter
+	pos := course.Pos{File: path, Line: 1}
+	if !bytes.HasPrefix(src, []byte("---\n")) {
+		return nil, fm, course.Errorf(pos, "missing front matter: start the file with ---, a title: line, and ---")
+	}
+	end := bytes.Index(src[4:], []byte("\n---\n"))
+	if end < 0 {
+		return nil, fm, course.Errorf(pos, "front matter is not closed by a --- line")
+	}
+	yamlText := src[4 : 4+end+1]
+	dec := yaml.NewDecoder(bytes.NewReader(yamlText))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fm); err != nil {
+		return nil, fm, yamlError(path, err)
+	}
+	if strings.TrimSpace(fm.Title) == "" {
+		return nil, fm, course.Errorf(pos, "front matter has no title")
+	}
+	body := bytes.Clone(src)
+	for i := 0; i < 4+end+5; i++ {
+		if body[i] != '\n' {
+			body[i] = ' '
+		}
+	}
+	return body, fm, nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// yamlError turns a YAML error into a positioned one; the YAML starts on the
+// file's second line.
+func yamlError(path string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return course.Errorf(course.Pos{File: path, Line: n + 1}, "bad front matter: %s", m[2])
+	}
+	return course.Errorf(course.Pos{File: path, Line: 2}, "bad front matter: %s", msg)
+}
+
+type parser struct {
+	ch       *course.Chapter
+	standDir string
+	lineAt   []int // byte offset where each line starts
+}
+
+func (p *parser) line(offset int) int {
+	return sort.Search(len(p.lineAt), func(i int) bool { return p.lineAt[i] > offset })
+}
+
+func (p *parser) pos(offset int) course.Pos {
+	return course.Pos{File: p.ch.File, Line: p.line(offset)}
+}
+
+func (p *parser) blocks() error {
+	src := p.ch.Body
+	p.lineAt = []int{0}
+	for i, b := range src {
+		if b == '\n' {
+			p.lineAt = append(p.lineAt, i+1)
+		}
+	}
+	doc := goldmark.New().Parser().Parse(text.NewReader(src))
+	var err error
+	var prev *course.Block // last executable block still waiting for its output
+	var prevNode *ast.FencedCodeBlock
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		fb, ok := n.(*ast.FencedCodeBlock)
+		if !entering || !ok {
+			return ast.WalkContinue, nil
+		}
+		if err = p.checkClosed(fb); err != nil {
+			return ast.WalkStop, err
+		}
+		var b *course.Block
+		b, err = p.block(fb)
+		if err != nil {
+			return ast.WalkStop, err
+		}
+		if b == nil { // an output block: attach it to the block before
+			if prev == nil || prevNode.NextSibling() != ast.Node(fb) {
+				err = course.Errorf(p.fencePos(fb), "output block has no sql or sh block right before it")
+				return ast.WalkStop, err
+			}
+			if !prev.Run {
+				err = course.Errorf(p.fencePos(fb), "output block follows a block that does not run (norun)")
+				return ast.WalkStop, err
+			}
+			if _, no := prev.Attrs["nocompare"]; no {
+				err = course.Errorf(p.fencePos(fb), "output block follows a nocompare block; remove one of the two")
+				return ast.WalkStop, err
+			}
+			p.attachOutput(prev, fb)
+			prev = nil
+			return ast.WalkSkipChildren, nil
+		}
+		if err = p.requireOutput(prev); err != nil {
+			return ast.WalkStop, err
+		}
+		p.ch.Blocks = append(p.ch.Blocks, b)
+		prev, prevNode = nil, nil
+		if b.Run {
+			prev, prevNode = b, fb
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	if err != nil {
+		return err
+	}
+	return p.requireOutput(prev)
+}
+
+func (p *parser) requireOutput(b *course.Block) error {
+	if b == nil {
+		return nil
+	}
+	if _, ok := b.Attrs["nocompare"]; ok {
+		return nil
+	}
+	return course.Errorf(b.Pos, "%s block on %s has no expected output: follow it with an ```output block, or say nocompare=\"why\"", b.Lang, b.Node)
+}
+
+func (p *parser) fencePos(fb *ast.FencedCodeBlock) course.Pos {
+	return p.pos(p.fenceStart(fb))
+}
+
+// fenceStart is the offset of the opening fence line.
+func (p *parser) fenceStart(fb *ast.FencedCodeBlock) int {
+	if fb.Info != nil {
+		return p.lineAt[p.line(fb.Info.Segment.Start)-1]
+	}
+	if fb.Lines().Len() > 0 {
+		l := p.line(fb.Lines().At(0).Start)
+		return p.lineAt[max(l-2, 0)]
+	}
+	return 0
+}
+
+// checkClosed reports a fence that runs to the end of the file: CommonMark
+// accepts it, but it always means a missing closing fence.
+func (p *parser) checkClosed(fb *ast.FencedCodeBlock) error {
+	src := p.ch.Body
+	start := p.fenceStart(fb)
+	open := strings.TrimLeft(string(src[start:p.lineEnd(start)]), " ")
+	ch := open[0]
+	n := len(open) - len(strings.TrimLeft(open, string(ch)))
+	after := start
+	if fb.Lines().Len() > 0 {
+		after = fb.Lines().At(fb.Lines().Len() - 1).Stop
+		if after > 0 && src[after-1] != '\n' {
+			after = p.lineEnd(after) + 1
+		}
+	} else {
+		after = p.lineEnd(start) + 1
+	}
+	if after < len(src) {
+		closing := strings.TrimSpace(string(src[after:min(p.lineEnd(after), len(src))]))
+		if len(closing) >= n && strings.Trim(closing, string(ch)) == "" {
+			return nil
+		}
+	}
+	return course.Errorf(p.pos(start), "unclosed code fence %s (no closing %s before the end of the file)", strings.Repeat(string(ch), n), strings.Repeat(string(ch), n))
+}
+
+func (p *parser) lineEnd(off int) int {
+	if i := bytes.IndexByte(p.ch.Body[off:], '\n'); i >= 0 {
+		return off + i
+	}
+	return len(p.ch.Body)
+}
+
+func (p *parser) code(fb *ast.FencedCodeBlock) (string, [2]int) {
+	var b strings.Builder
+	span := [2]int{-1, -1}
+	for i := 0; i < fb.Lines().Len(); i++ {
+		seg := fb.Lines().At(i)
+		if i == 0 {
+			span[0] = seg.Start
+		}
+		span[1] = seg.Stop
+		b.Write(seg.Value(p.ch.Body))
+	}
+	if span[0] < 0 { // empty block: the span is the empty range after the fence line
+		off := p.lineEnd(p.fenceStart(fb)) + 1
+		span = [2]int{off, off}
+	}
+	return b.String(), span
+}
+
+var attrKeys = []string{"node", "norun", "nocompare", "fails", "eventually", "timeout", "user", "file"}
+
+// block turns a fenced code block into a Block; it returns nil for an
+// output block, which the caller attaches to the block before it.
+func (p *parser) block(fb *ast.FencedCodeBlock) (*course.Block, error) {
+	pos := p.fencePos(fb)
+	info := ""
+	if fb.Info != nil {
+		info = string(fb.Info.Segment.Value(p.ch.Body))
+	}
+	lang, attrs, order, err := parseInfo(info)
+	if err != nil {
+		return nil, course.Errorf(pos, "%v", err)
+	}
+	if lang == "output" {
+		if len(attrs) > 0 {
+			return nil, course.Errorf(pos, "output blocks take no attributes")
+		}
+		return nil, nil
+	}
+	code, _ := p.code(fb)
+	b := &course.Block{Chapter: p.ch, Pos: pos, Lang: lang, Attrs: attrs, Code: code, Timeout: DefaultTimeout}
+	for _, k := range order {
+		if !contains(attrKeys, k) {
+			if s := nearest(k, attrKeys); s != "" {
+				return nil, course.Errorf(pos, "unknown attribute %q (did you mean %q?)", k, s)
+			}
+			return nil, course.Errorf(pos, "unknown attribute %q (known: %s)", k, strings.Join(attrKeys, ", "))
+		}
+	}
+	return b, p.classify(b)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func executable(lang string) bool { return lang == "sql" || lang == "sh" }
+
+// classify validates the attributes against the block's language and fills
+// the typed fields.
+func (p *parser) classify(b *course.Block) error {
+	a := b.Attrs
+	if f, ok := a["file"]; ok {
+		return p.fileBlock(b, f)
+	}
+	node, hasNode := a["node"]
+	reason, norun := a["norun"]
+	if !executable(b.Lang) {
+		if hasNode || norun || len(a) > 0 {
+			return course.Errorf(b.Pos, "only sql and sh blocks run; a %q block takes no run attributes (is the language misspelt?)", b.Lang)
+		}
+		return nil
+	}
+	if norun {
+		if strings.TrimSpace(reason) == "" {
+			return course.Errorf(b.Pos, "norun needs a reason: norun=\"why this block is not run\"")
+		}
+		if len(a) > 1 && !(len(a) == 2 && hasNode) {
+			return course.Errorf(b.Pos, "a norun block takes only node= besides norun")
+		}
+		if hasNode && !contains(course.Nodes, node) {
+			return unknownNode(b.Pos, node)
+		}
+		b.Node = node
+		return nil
+	}
+	if !hasNode {
+		return course.Errorf(b.Pos, "%s block does not say where it runs: add {node=primary|replica|subscriber|host}, or norun=\"why\"", b.Lang)
+	}
+	if !contains(course.Nodes, node) {
+		return unknownNode(b.Pos, node)
+	}
+	b.Node, b.Run = node, true
+	if why, ok := a["nocompare"]; ok && strings.TrimSpace(why) == "" {
+		return course.Errorf(b.Pos, "nocompare needs a reason: nocompare=\"why the output is not compared\"")
+	}
+	if node == course.Host {
+		return p.hostBlock(b)
+	}
+	if b.Lang == "sql" && a["user"] != "" {
+		return course.Errorf(b.Pos, "user= applies to sh blocks only")
+	}
+	b.User = a["user"]
+	return p.runAttrs(b)
+}
+
+func unknownNode(pos course.Pos, node string) error {
+	if s := nearest(node, course.Nodes); s != "" {
+		return course.Errorf(pos, "unknown node %q (did you mean %q?)", node, s)
+	}
+	return course.Errorf(pos, "unknown node %q (nodes: %s)", node, strings.Join(course.Nodes, ", "))
+}
+
+func (p *parser) runAttrs(b *course.Block) error {
+	a := b.Attrs
+	if v, ok := a["fails"]; ok {
+		if v != "true" {
+			return course.Errorf(b.Pos, "fails takes only the value true")
+		}
+		b.Fails = true
+	}
+	for _, k := range []string{"eventually", "timeout"} {
+		v, ok := a[k]
+		if !ok {
+			continue
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return course.Errorf(b.Pos, "%s=%q: want a duration such as 30s or 2m", k, v)
+		}
+		if k == "eventually" {
+			b.Eventually = d
+		} else {
+			b.Timeout = d
+		}
+	}
+	if b.Eventually > 0 {
+		if _, no := a["nocompare"]; no {
+			return course.Errorf(b.Pos, "eventually needs an expected output to wait for; it cannot go with nocompare")
+		}
+		b.Timeout = max(b.Timeout, b.Eventually)
+	}
+	return nil
+}
+
+func (p *parser) hostBlock(b *course.Block) error {
+	if b.Lang != "sh" {
+		return course.Errorf(b.Pos, "host blocks are sh blocks of docker compose commands")
+	}
+	for k := range b.Attrs {
+		if k != "node" && k != "nocompare" && k != "timeout" {
+			return course.Errorf(b.Pos, "attribute %s does not apply to host blocks", k)
+		}
+	}
+	steps, err := course.ParseHostSteps(b.Code)
+	if err != nil {
+		return course.Errorf(b.Pos, "%v", err)
+	}
+	for _, st := range steps {
+		for _, s := range st.Services {
+			if s == course.Host || !contains(course.Nodes, s) {
+				return course.Errorf(b.Pos, "unknown service %q in host block", s)
+			}
+		}
+	}
+	return p.runAttrs(b)
+}
+
+func (p *parser) fileBlock(b *course.Block, f string) error {
+	if len(b.Attrs) > 1 {
+		return course.Errorf(b.Pos, "a file= block takes no other attributes")
+	}
+	if strings.TrimSpace(b.Code) != "" {
+		return course.Errorf(b.Pos, "a file= block must be empty: the page shows %s as the build used it", f)
+	}
+	clean := filepath.Clean(f)
+	if filepath.IsAbs(clean) || strings.HasPrefix(clean, "..") {
+		return course.Errorf(b.Pos, "file=%q must be a path inside stand/", f)
+	}
+	data, err := os.ReadFile(filepath.Join(p.standDir, clean))
+	if err != nil {
+		return course.Errorf(b.Pos, "file=%q: %v", f, err)
+	}
+	b.File, b.Code = clean, string(data)
+	return nil
+}
+
+func (p *parser) attachOutput(b *course.Block, fb *ast.FencedCodeBlock) {
+	text, span := p.code(fb)
+	b.HasExpected = true
+	b.Expected = text
+	b.ExpectedPos = p.fencePos(fb)
+	b.ExpectedSpan = span
+}
