@@ -466,6 +466,9 @@ func (p *parser) fileBlock(b *course.Block, f string) error {
 		return course.Errorf(b.Pos, "file=%q must be a path inside stand/", f)
 	}
 	data, err := os.ReadFile(filepath.Join(p.standDir, clean))
+	if os.IsNotExist(err) {
+		return course.Errorf(b.Pos, "file=%q: no such file in stand/", f)
+	}
 	if err != nil {
 		return course.Errorf(b.Pos, "file=%q: %v", f, err)
 	}

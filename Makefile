@@ -1,0 +1,35 @@
+# The README's two commands: `make site` and `make test`.
+GO      ?= go
+BIN     := bin/coursebuild
+# Ryuk (testcontainers' reaper) cannot be pulled without a registry; the
+# builder and the tests remove their own containers.
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: site test image check unit build clean
+
+## site: image if missing → fresh stand → verify every block → public/
+site: build
+	./$(BIN) build
+
+## test: unit tests, then the Docker-backed tests (psql fidelity, end to end)
+test: build image
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 40m ./...
+
+## unit: the tests that need no Docker
+unit:
+	$(GO) test -short -count=1 ./...
+
+## image: make sure the PostgreSQL 17 image exists (builds it from Debian's packages if it cannot be pulled)
+image: build
+	./$(BIN) image
+
+## check: parse and check the chapters without running anything
+check: build
+	./$(BIN) check
+
+build:
+	$(GO) build -o $(BIN) ./builder/cmd/coursebuild
+
+clean:
+	rm -rf bin public

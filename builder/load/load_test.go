@@ -1,0 +1,156 @@
+package load
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"replcourse/builder/course"
+)
+
+// writeArchive lays out a txtar archive (content/… and stand/… files) in a
+// temporary directory and returns it.
+func writeArchive(t *testing.T, a *txtar.Archive) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range a.Files {
+		p := filepath.Join(dir, f.Name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestErrors loads each testdata/errors/*.txtar mini-course; its comment
+// holds the one error expected, as "file:line: message" with the file
+// relative to the archive.
+func TestErrors(t *testing.T) {
+	files, _ := filepath.Glob("testdata/errors/*.txtar")
+	if len(files) == 0 {
+		t.Fatal("no test archives")
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			a, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := writeArchive(t, a)
+			_, err = Dir(filepath.Join(dir, "content"), filepath.Join(dir, "stand"))
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			got := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
+			want := strings.TrimSpace(string(a.Comment))
+			if got != want {
+				t.Errorf("error\n got: %s\nwant: %s", got, want)
+			}
+			if _, ok := err.(*course.Error); !ok {
+				t.Errorf("error is %T, want *course.Error", err)
+			}
+		})
+	}
+}
+
+func TestGoodChapter(t *testing.T) {
+	a := txtar.Parse([]byte(`
+-- content/01-a.md --
+---
+title: First
+---
+# Heading
+
+` + "```sql {node=primary}" + `
+SELECT 1;
+` + "```" + `
+
+` + "```output" + `
+ ?column? 
+----------
+        1
+(1 row)
+` + "```" + `
+
+` + "```yaml {file=compose.yaml}" + `
+` + "```" + `
+
+` + "```sh {node=replica nocompare=\"timing varies\" timeout=5s}" + `
+date
+` + "```" + `
+
+` + "```sh {norun=\"for readers only\"}" + `
+rm -rf /
+` + "```" + `
+
+` + "```sh {node=host}" + `
+docker compose up -d
+docker compose --profile logical up -d subscriber
+` + "```" + `
+
+` + "```output" + `
+primary  accepting connections
+` + "```" + `
+
+` + "```text" + `
+plain
+` + "```" + `
+-- stand/compose.yaml --
+services: {}
+`))
+	dir := writeArchive(t, a)
+	c, err := Dir(filepath.Join(dir, "content"), filepath.Join(dir, "stand"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := c.Blocks()
+	if len(bs) != 6 {
+		t.Fatalf("got %d blocks, want 6", len(bs))
+	}
+	sql := bs[0]
+	if sql.Pos.Line != 6 || sql.Node != "primary" || !sql.Run || sql.Code != "SELECT 1;\n" {
+		t.Errorf("sql block: %+v", sql)
+	}
+	if !sql.HasExpected || sql.ExpectedPos.Line != 10 || !strings.HasPrefix(sql.Expected, " ?column?") {
+		t.Errorf("sql expected: %+v", sql)
+	}
+	if got := string(c.Chapters[0].Source[sql.ExpectedSpan[0]:sql.ExpectedSpan[1]]); got != sql.Expected {
+		t.Errorf("expected span covers %q", got)
+	}
+	if bs[1].File != "compose.yaml" || bs[1].Code != "services: {}\n" || bs[1].Run {
+		t.Errorf("file block: %+v", bs[1])
+	}
+	if bs[2].HasExpected || bs[2].Timeout.Seconds() != 5 {
+		t.Errorf("nocompare block: %+v", bs[2])
+	}
+	if bs[3].Run {
+		t.Errorf("norun block runs")
+	}
+	if bs[4].Node != "host" || !bs[4].HasExpected {
+		t.Errorf("host block: %+v", bs[4])
+	}
+	if bs[5].Run || bs[5].Lang != "text" {
+		t.Errorf("text block: %+v", bs[5])
+	}
+	if c.Chapters[0].Title != "First" || c.Chapters[0].Number != 1 || c.Chapters[0].Slug != "a" {
+		t.Errorf("chapter: %+v", c.Chapters[0])
+	}
+}
+
+func TestParseInfo(t *testing.T) {
+	lang, attrs, _, err := parseInfo(`sql {node=primary nocompare="a \"quoted\" reason" eventually=30s}`)
+	if err != nil || lang != "sql" || attrs["node"] != "primary" || attrs["nocompare"] != `a "quoted" reason` || attrs["eventually"] != "30s" {
+		t.Fatalf("got %q %v %v", lang, attrs, err)
+	}
+	for _, bad := range []string{`sql node=primary`, `sql {node}`, `sql {node=primary`, `sql {a="x}`, `sql {node=a node=b}`} {
+		if _, _, _, err := parseInfo(bad); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

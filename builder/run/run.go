@@ -1,0 +1,270 @@
+// Package run walks the blocks of a course in order, sends each to its node,
+// compares what came back with the expected output, and records the real
+// output. It knows nothing about Docker (the Stand interface hides it) and
+// nothing about HTML.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"replcourse/builder/check"
+	"replcourse/builder/course"
+)
+
+// Stand is what the runner needs from the containers.
+type Stand interface {
+	// SQL runs a script in node's long-lived session and writes psql's
+	// output; errored reports an ERROR raised by a statement.
+	SQL(ctx context.Context, node, script string, w io.Writer) (errored bool, err error)
+	// Shell runs a bash script inside node's container as user.
+	Shell(ctx context.Context, node, user, script string, timeout time.Duration, w io.Writer) (exit int, err error)
+	// Host performs a lifecycle step and writes the resulting states.
+	Host(ctx context.Context, step course.HostStep, w io.Writer) error
+	// Logs returns the last n lines of node's log.
+	Logs(ctx context.Context, node string, n int) string
+}
+
+// MaxOutput caps what one block may print; the rest is cut with a note (the
+// comparison then fails, but memory stays bounded).
+const MaxOutput = 4 << 20
+
+// pollEvery is the pause between two attempts of an eventually block.
+const pollEvery = 200 * time.Millisecond
+
+// Options tunes a run.
+type Options struct {
+	// Until stops after the chapter with this number (0: run all).
+	Until int
+	// OnBlock is called before (r == nil) and after each executed block.
+	OnBlock func(i, n int, b *course.Block, r *course.Result)
+}
+
+// Results maps each executed block to what it produced; Vars holds every
+// value captured by a placeholder, for prose.
+type Results struct {
+	Blocks map[*course.Block]*course.Result
+	Vars   check.Captures
+}
+
+// Run executes the course's blocks in document order on st. It stops at the
+// first failure and returns it as a *BlockError (with what ran so far).
+func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results, error) {
+	res := &Results{Blocks: map[*course.Block]*course.Result{}, Vars: check.Captures{}}
+	blocks := runnable(c, opt.Until)
+	for i, b := range blocks {
+		if opt.OnBlock != nil {
+			opt.OnBlock(i, len(blocks), b, nil)
+		}
+		r, err := runBlock(ctx, st, b, res.Vars)
+		if r != nil {
+			res.Blocks[b] = r
+			for k, v := range r.Captures {
+				res.Vars[k] = v
+			}
+		}
+		if opt.OnBlock != nil && r != nil {
+			opt.OnBlock(i, len(blocks), b, r)
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func runnable(c *course.Course, until int) []*course.Block {
+	var out []*course.Block
+	for _, ch := range c.Chapters {
+		if until > 0 && ch.Number > until {
+			break
+		}
+		for _, b := range ch.Blocks {
+			if b.Run {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// runBlock runs b until its output matches, at most once unless it is an
+// eventually block, which is re-run until it matches or its bound passes.
+func runBlock(ctx context.Context, st Stand, b *course.Block, vars check.Captures) (*course.Result, error) {
+	code, err := check.Substitute(b.Code, vars)
+	if err != nil {
+		return nil, &BlockError{Block: b, Msg: err.Error()}
+	}
+	var deadline time.Time
+	if b.Eventually > 0 {
+		deadline = time.Now().Add(b.Eventually)
+	}
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for attempt := 1; ; attempt++ {
+		r, err := attemptBlock(ctx, st, b, code)
+		if r != nil {
+			r.Attempts = attempt
+		}
+		if err != nil {
+			return r, withLogs(ctx, st, b, err)
+		}
+		berr := verify(b, r, vars)
+		if berr == nil || deadline.IsZero() || time.Now().After(deadline) {
+			if berr != nil && !deadline.IsZero() {
+				berr.Msg += fmt.Sprintf(" (still, after %d attempts over %s)", attempt, b.Eventually)
+			}
+			if berr != nil {
+				return r, withLogs(ctx, st, b, berr)
+			}
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return r, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// attemptBlock runs the block once within its timeout.
+func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (*course.Result, error) {
+	actx, cancel := context.WithTimeout(ctx, b.Timeout)
+	defer cancel()
+	out := &capped{limit: MaxOutput}
+	r := &course.Result{}
+	start := time.Now()
+	var err error
+	switch {
+	case b.Node == course.Host:
+		err = runHost(actx, st, code, out)
+	case b.Lang == "sql":
+		r.Failed, err = st.SQL(actx, b.Node, code, out)
+	default:
+		r.Exit, err = st.Shell(actx, b.Node, b.User, code, b.Timeout, out)
+		r.Failed = r.Exit != 0
+	}
+	r.Duration = time.Since(start)
+	r.Output = out.String()
+	if err != nil {
+		if errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return r, &BlockError{Block: b, Msg: fmt.Sprintf("timed out after %s", b.Timeout), Output: r.Output}
+		}
+		if ctx.Err() != nil {
+			return r, ctx.Err()
+		}
+		return r, &BlockError{Block: b, Msg: err.Error(), Output: r.Output}
+	}
+	return r, nil
+}
+
+func runHost(ctx context.Context, st Stand, code string, w io.Writer) error {
+	steps, err := course.ParseHostSteps(code)
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
+		if err := st.Host(ctx, s, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verify checks the failure declaration and the expected output.
+func verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError {
+	switch {
+	case r.Failed && !b.Fails:
+		what := "raised an error"
+		if b.Lang == "sh" {
+			what = fmt.Sprintf("exited with status %d", r.Exit)
+		}
+		return &BlockError{Block: b, Msg: what + " (add fails=true if that is what the chapter shows)", Output: r.Output}
+	case !r.Failed && b.Fails:
+		return &BlockError{Block: b, Msg: "was declared fails=true but succeeded", Output: r.Output}
+	}
+	if !b.HasExpected {
+		return nil
+	}
+	m := check.Match(b.Expected, r.Output, vars)
+	if !m.OK {
+		return &BlockError{Block: b, Mismatch: true, Msg: "output does not match the expected output", Diff: m.Diff, Output: r.Output}
+	}
+	r.Captures = m.Captures
+	return nil
+}
+
+func withLogs(ctx context.Context, st Stand, b *course.Block, err error) error {
+	var be *BlockError
+	if !errors.As(err, &be) || b.Node == course.Host {
+		return err
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	be.Logs = st.Logs(lctx, b.Node, 15)
+	return be
+}
+
+// BlockError is a block that failed verification or could not run.
+type BlockError struct {
+	Block    *course.Block
+	Mismatch bool   // the output differs from the expectation
+	Msg      string // what went wrong
+	Output   string // the actual (possibly partial) output
+	Diff     string // expected/actual unified diff, for a mismatch
+	Logs     string // the node's last log lines
+}
+
+func (e *BlockError) Error() string {
+	b := e.Block
+	var s strings.Builder
+	fmt.Fprintf(&s, "%s: %s block on %s: %s\n", b.Pos, b.Lang, b.Node, e.Msg)
+	fmt.Fprintf(&s, "  command: %s\n", b.Command())
+	if e.Diff != "" {
+		s.WriteString(e.Diff)
+		if !strings.HasSuffix(e.Diff, "\n") {
+			s.WriteByte('\n')
+		}
+	} else if e.Output != "" {
+		s.WriteString("  output:\n")
+		s.WriteString(indent(e.Output, "    "))
+	}
+	if strings.TrimSpace(e.Logs) != "" {
+		fmt.Fprintf(&s, "  last log lines of %s:\n%s", b.Node, indent(e.Logs, "    "))
+	}
+	return strings.TrimRight(s.String(), "\n")
+}
+
+func indent(text, prefix string) string {
+	text = strings.TrimRight(text, "\n")
+	return prefix + strings.ReplaceAll(text, "\n", "\n"+prefix) + "\n"
+}
+
+// capped is a buffer that keeps at most limit bytes.
+type capped struct {
+	buf   strings.Builder
+	limit int
+	cut   int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	room := c.limit - c.buf.Len()
+	if room >= len(p) {
+		c.buf.Write(p)
+	} else {
+		c.buf.Write(p[:max(room, 0)])
+		c.cut += len(p) - max(room, 0)
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string {
+	if c.cut > 0 {
+		return c.buf.String() + fmt.Sprintf("\n[output cut: %d more bytes]\n", c.cut)
+	}
+	return c.buf.String()
+}

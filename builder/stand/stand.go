@@ -1,0 +1,333 @@
+// Package stand is the only package that knows Docker. It runs the course's
+// own compose file as a fresh, uniquely named project, hands out SQL sessions
+// and shell commands per node, performs the lifecycle steps of host blocks,
+// and removes everything it made — on success, failure and interruption.
+package stand
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go/modules/compose"
+
+	"replcourse/builder/psql"
+)
+
+// Label marks every container, network and volume of a build: compose puts
+// the project name under it, and every build's project starts with ProjectPrefix.
+const (
+	Label         = "com.docker.compose.project"
+	ProjectPrefix = "replcourse-build-"
+	serviceLabel  = "com.docker.compose.service"
+)
+
+// readyTimeout bounds how long a started service may take to accept
+// connections (initdb included).
+const readyTimeout = 90 * time.Second
+
+// Config says what to run.
+type Config struct {
+	ComposeFile string // the course's compose file
+	Image       Image  // from EnsureImage
+	Log         io.Writer
+}
+
+// Stand is one running compose project.
+type Stand struct {
+	cfg     Config
+	project string
+	cli     *client.Client
+
+	mu       sync.Mutex
+	sessions map[string]*psql.Session
+	server   string // SELECT version() of the first node reached
+}
+
+// New prepares a stand with a fresh project name. No container exists until
+// a host block runs `docker compose up -d`.
+func New(ctx context.Context, cfg Config) (*Stand, error) {
+	// Ryuk, testcontainers' reaper, cannot be pulled here; this package
+	// cleans up itself. The setting is read once, so set it first.
+	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	cli, err := newClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return &Stand{
+		cfg:      cfg,
+		project:  ProjectPrefix + hex.EncodeToString(b[:]),
+		cli:      cli,
+		sessions: map[string]*psql.Session{},
+	}, nil
+}
+
+// Project is the compose project name, the value of Label on everything.
+func (s *Stand) Project() string { return s.project }
+
+// Server is the SELECT version() string of the stand's PostgreSQL.
+func (s *Stand) Server() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.server
+}
+
+func (s *Stand) logf(format string, args ...any) {
+	if s.cfg.Log != nil {
+		fmt.Fprintf(s.cfg.Log, format+"\n", args...)
+	}
+}
+
+// container finds the running or stopped container of a service.
+func (s *Stand) container(ctx context.Context, service string) (string, error) {
+	res, err := s.cli.ContainerList(ctx, client.ContainerListOptions{
+		All: true,
+		Filters: make(client.Filters).Add("label", Label+"="+s.project).
+			Add("label", serviceLabel+"="+service),
+	})
+	if err != nil {
+		return "", err
+	}
+	if len(res.Items) == 0 {
+		return "", fmt.Errorf("node %s is not running: no `docker compose up -d` has started it yet", service)
+	}
+	return res.Items[0].ID, nil
+}
+
+// SQL runs a script on node through its long-lived session, reconnecting
+// first if the server restarted since the last block.
+func (s *Stand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
+	sess, err := s.session(ctx, node)
+	if err != nil {
+		return false, err
+	}
+	return sess.Run(ctx, script, w)
+}
+
+func (s *Stand) session(ctx context.Context, node string) (*psql.Session, error) {
+	s.mu.Lock()
+	sess := s.sessions[node]
+	s.mu.Unlock()
+	if sess != nil && sess.Alive() {
+		return sess, nil
+	}
+	conn, err := s.connString(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	sess, err = psql.Connect(ctx, conn)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", node, err)
+	}
+	s.mu.Lock()
+	s.sessions[node] = sess
+	first := s.server == ""
+	s.mu.Unlock()
+	if first {
+		s.recordServer(ctx, conn)
+	}
+	return sess, nil
+}
+
+func (s *Stand) recordServer(ctx context.Context, conn string) {
+	c, err := pgx.Connect(ctx, conn)
+	if err != nil {
+		return
+	}
+	defer c.Close(ctx)
+	var v string
+	if c.QueryRow(ctx, "SELECT version()").Scan(&v) == nil {
+		s.mu.Lock()
+		s.server = v
+		s.mu.Unlock()
+	}
+}
+
+// connString points at the node's port published on 127.0.0.1, with the
+// superuser password the compose file gives the container.
+func (s *Stand) connString(ctx context.Context, node string) (string, error) {
+	id, err := s.container(ctx, node)
+	if err != nil {
+		return "", err
+	}
+	res, err := s.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return "", err
+	}
+	c := res.Container
+	if c.State == nil || !c.State.Running {
+		return "", fmt.Errorf("node %s is not running", node)
+	}
+	port := ""
+	if c.NetworkSettings != nil {
+		for p, binds := range c.NetworkSettings.Ports {
+			if p.Num() == 5432 && len(binds) > 0 {
+				port = binds[0].HostPort
+			}
+		}
+	}
+	if port == "" {
+		return "", fmt.Errorf("node %s publishes no port for 5432", node)
+	}
+	user, password := "postgres", ""
+	for _, e := range c.Config.Env {
+		if v, ok := strings.CutPrefix(e, "POSTGRES_PASSWORD="); ok {
+			password = v
+		}
+		if v, ok := strings.CutPrefix(e, "POSTGRES_USER="); ok {
+			user = v
+		}
+	}
+	// application_name=psql: what a reader's own session shows in
+	// pg_stat_activity and pg_stat_replication.
+	return fmt.Sprintf("host=127.0.0.1 port=%s user=%s password=%s dbname=postgres sslmode=disable connect_timeout=10 application_name=psql",
+		port, user, password), nil
+}
+
+// Shell runs a bash script inside node's container as user (postgres when
+// empty), stderr merged into stdout in the order written. The script is
+// killed inside the container when timeout passes.
+func (s *Stand) Shell(ctx context.Context, node, user, script string, timeout time.Duration, w io.Writer) (int, error) {
+	id, err := s.container(ctx, node)
+	if err != nil {
+		return 0, err
+	}
+	if user == "" {
+		user = "postgres"
+	}
+	secs := fmt.Sprintf("%d", int(timeout.Seconds())+1)
+	cmd := []string{"timeout", "-s", "KILL", secs, "bash", "-c", "exec 2>&1\n" + script}
+	return s.exec(ctx, id, user, cmd, w)
+}
+
+func (s *Stand) exec(ctx context.Context, id, user string, cmd []string, w io.Writer) (int, error) {
+	cr, err := s.cli.ExecCreate(ctx, id, client.ExecCreateOptions{
+		User: user, AttachStdout: true, AttachStderr: true, Cmd: cmd,
+	})
+	if err != nil {
+		return 0, err
+	}
+	att, err := s.cli.ExecAttach(ctx, cr.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer att.Close()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			att.Close() // unblocks the copy below; partial output is kept
+		case <-done:
+		}
+	}()
+	if _, err := stdcopy.StdCopy(w, w, att.Reader); err != nil && ctx.Err() == nil {
+		return 0, err
+	}
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	ins, err := s.cli.ExecInspect(ctx, cr.ID, client.ExecInspectOptions{})
+	if err != nil {
+		return 0, err
+	}
+	return ins.ExitCode, nil
+}
+
+// Logs returns the last n lines of node's container log, or a note on why
+// there are none.
+func (s *Stand) Logs(ctx context.Context, node string, n int) string {
+	id, err := s.container(ctx, node)
+	if err != nil {
+		return err.Error()
+	}
+	rc, err := s.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: fmt.Sprint(n)})
+	if err != nil {
+		return err.Error()
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	_, _ = stdcopy.StdCopy(&buf, &buf, rc)
+	return buf.String()
+}
+
+// Close removes every container (with its volumes), network and volume of
+// the project. It uses its own context so that it also runs after the
+// build's context was cancelled by a signal.
+func (s *Stand) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s.mu.Lock()
+	for node, sess := range s.sessions {
+		_ = sess.Close(ctx)
+		delete(s.sessions, node)
+	}
+	s.mu.Unlock()
+	err := Remove(ctx, s.cli, s.project)
+	s.cli.Close()
+	return err
+}
+
+// Remove deletes everything labelled with project.
+func Remove(ctx context.Context, cli *client.Client, project string) error {
+	f := make(client.Filters).Add("label", Label+"="+project)
+	var errs []string
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs.Items {
+		// Killed, not stopped: the data is thrown away, so there is
+		// nothing to shut down cleanly, and it takes no time.
+		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err == nil {
+		for _, n := range ns.Items {
+			if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+	}
+	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	if err == nil {
+		for _, v := range vs.Items {
+			if _, err := cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("removing stand %s: %s", project, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// newCompose loads the course's compose file as this build's project.
+func (s *Stand) newCompose(profiles []string) (*compose.DockerCompose, error) {
+	opts := []compose.ComposeStackOption{
+		compose.WithStackFiles(s.cfg.ComposeFile),
+		compose.StackIdentifier(s.project),
+	}
+	if len(profiles) > 0 {
+		opts = append(opts, compose.WithProfiles(profiles...))
+	}
+	return compose.NewDockerComposeWith(opts...)
+}
+
