@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"replcourse/builder/stand"
+)
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func TestContentErrorExit2(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "content"), 0o755)
+	os.MkdirAll(filepath.Join(root, "stand"), 0o755)
+	bad := "---\ntitle: A\n---\n\n```sql {node=primary}\nSELECT 1;\n```\n"
+	os.WriteFile(filepath.Join(root, "content", "01-a.md"), []byte(bad), 0o644)
+	var out, errw strings.Builder
+	code := Main([]string{"-root", root, "check"}, &out, &errw)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2; stderr: %s", code, errw.String())
+	}
+	if !strings.Contains(errw.String(), "01-a.md:5:") || strings.Count(strings.TrimSpace(errw.String()), "\n") != 0 {
+		t.Errorf("want one line naming 01-a.md:5, got %q", errw.String())
+	}
+}
+
+func TestDockerUnreachableExit3(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	var out, errw strings.Builder
+	start := time.Now()
+	code := Main([]string{"-root", repoRoot(t), "-public", t.TempDir()}, &out, &errw)
+	if code != 3 {
+		t.Fatalf("exit %d, want 3; stderr: %s", code, errw.String())
+	}
+	if !strings.Contains(errw.String(), "Docker is not reachable") {
+		t.Errorf("stderr: %q", errw.String())
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("took %s to notice", d)
+	}
+}
+
+// TestInterrupt sends SIGINT or SIGTERM to a real build at two points and
+// checks that it exits non-zero with one line, removes the stand and leaves
+// public/ as it was.
+func TestInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker")
+	}
+	bin := filepath.Join(t.TempDir(), "coursebuild")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cases := []struct {
+		name  string
+		after string // a line prefix on stdout after which to signal
+		sig   syscall.Signal
+	}{
+		{"sigterm-at-stand", "stand ", syscall.SIGTERM},
+		{"sigint-mid-chapter", "chapter 03", syscall.SIGINT},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			public := filepath.Join(t.TempDir(), "public")
+			os.MkdirAll(public, 0o755)
+			os.WriteFile(filepath.Join(public, "index.html"), []byte("last good"), 0o644)
+			cmd := exec.Command(bin, "-root", repoRoot(t), "-public", public)
+			cmd.Env = append(os.Environ(), "TESTCONTAINERS_RYUK_DISABLED=true")
+			stdout, _ := cmd.StdoutPipe()
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stdout)
+			signalled := false
+			for sc.Scan() {
+				if !signalled && strings.HasPrefix(sc.Text(), tc.after) {
+					cmd.Process.Signal(tc.sig)
+					signalled = true
+				}
+			}
+			err := cmd.Wait()
+			if !signalled {
+				t.Fatalf("never saw %q; stderr: %s", tc.after, stderr.String())
+			}
+			if err == nil || cmd.ProcessState.ExitCode() != 130 {
+				t.Errorf("exit %v, want 130; stderr: %s", err, stderr.String())
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr.String()), "\n"); lines != 0 {
+				t.Errorf("want a one-line reason, got:\n%s", stderr.String())
+			}
+			if got, _ := os.ReadFile(filepath.Join(public, "index.html")); string(got) != "last good" {
+				t.Error("public/ was changed")
+			}
+			left, err := stand.Leftovers(context.Background())
+			if err != nil || len(left) > 0 {
+				t.Errorf("left behind: %v %v", left, err)
+			}
+		})
+	}
+}
