@@ -1,0 +1,219 @@
+package render
+
+import (
+	"fmt"
+	"html"
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
+
+	"replcourse/builder/course"
+)
+
+// fenceLang is the language of a fenced block as the loader reads it: the
+// info string up to the first space, tab or brace.
+func fenceLang(fb *ast.FencedCodeBlock, src []byte) string {
+	if fb.Info == nil {
+		return ""
+	}
+	info := strings.TrimSpace(string(fb.Info.Segment.Value(src)))
+	if i := strings.IndexAny(info, " \t{"); i >= 0 {
+		return info[:i]
+	}
+	return info
+}
+
+// bindBlocks pairs each fenced block of the parsed page with its loaded
+// Block and removes the ```output blocks, which are never shown as
+// written. Pairing is by order, as the loader met them: byte offsets no
+// longer match once Expand has run over the prose.
+func bindBlocks(ch *course.Chapter, doc ast.Node, src []byte) (map[*ast.FencedCodeBlock]*course.Block, error) {
+	var fences []*ast.FencedCodeBlock
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if fb, ok := n.(*ast.FencedCodeBlock); ok && entering {
+			fences = append(fences, fb)
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	bound := map[*ast.FencedCodeBlock]*course.Block{}
+	for _, fb := range fences {
+		lang := fenceLang(fb, src)
+		if lang == "output" {
+			fb.Parent().RemoveChild(fb.Parent(), fb)
+			continue
+		}
+		n := len(bound)
+		if n >= len(ch.Blocks) || ch.Blocks[n].Lang != lang {
+			return nil, fmt.Errorf("code block %d of the page (%q) does not match the loaded chapter; did Expand insert a code fence?", n+1, lang)
+		}
+		bound[fb] = ch.Blocks[n]
+	}
+	if len(bound) != len(ch.Blocks) {
+		return nil, fmt.Errorf("the page has %d code blocks but the loaded chapter has %d; did Expand remove a code fence?", len(bound), len(ch.Blocks))
+	}
+	return bound, nil
+}
+
+// fenceRenderer renders fenced code blocks from their loaded Block, with
+// the real output of this build under executed ones.
+type fenceRenderer struct {
+	w      *writer
+	blocks map[*ast.FencedCodeBlock]*course.Block
+}
+
+// RegisterFuncs implements renderer.NodeRenderer.
+func (r *fenceRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindFencedCodeBlock, r.render)
+}
+
+func (r *fenceRenderer) render(out util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	b := r.blocks[n.(*ast.FencedCodeBlock)]
+	if b == nil { // bindBlocks pairs every fence it leaves in the tree
+		return ast.WalkStop, fmt.Errorf("internal: code block without a loaded block")
+	}
+	s, err := r.w.block(b)
+	if err != nil {
+		return ast.WalkStop, err
+	}
+	_, _ = out.WriteString(s)
+	return ast.WalkSkipChildren, nil
+}
+
+// block returns the HTML of one block: head, highlighted code, and for an
+// executed block the output panel.
+func (w *writer) block(b *course.Block) (string, error) {
+	var res *course.Result
+	if b.Run {
+		if res = w.site.Results[b]; res == nil {
+			return "", fmt.Errorf("no result for block at %s (%s)", b.Pos, b.Command())
+		}
+	}
+	code, err := w.blockCode(b)
+	if err != nil {
+		return "", err
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "<figure class=\"%s\" id=\"%s\">\n", blockClass(b), b.ID())
+	blockHead(&s, b)
+	w.hl.write(&s, highlightLang(b), code)
+	if res != nil {
+		outputPanel(&s, b, res)
+	}
+	s.WriteString("</figure>\n")
+	return s.String(), nil
+}
+
+// blockCode is the code as shown: expanded, except a stand file, which is
+// shown exactly as the build used it.
+func (w *writer) blockCode(b *course.Block) (string, error) {
+	if b.File != "" {
+		return b.Code, nil
+	}
+	lines := strings.SplitAfter(b.Code, "\n")
+	for i, line := range lines {
+		x, err := w.expand(line)
+		if err != nil {
+			// The code starts on the line after the opening fence.
+			return "", course.Errorf(course.Pos{File: b.Pos.File, Line: b.Pos.Line + 1 + i}, "%v", err)
+		}
+		lines[i] = x
+	}
+	return strings.Join(lines, ""), nil
+}
+
+func blockClass(b *course.Block) string {
+	kind := "display"
+	switch {
+	case b.Run:
+		kind = "run"
+	case b.File != "":
+		kind = "file"
+	case hasAttr(b, "norun"):
+		kind = "norun"
+	}
+	if b.Node != "" {
+		return "block " + kind + " node-" + b.Node
+	}
+	return "block " + kind
+}
+
+func blockHead(s *strings.Builder, b *course.Block) {
+	esc := html.EscapeString
+	s.WriteString(`<figcaption class="block-head">`)
+	if b.Node != "" {
+		fmt.Fprintf(s, `<span class="node node-%s">%s</span> `, esc(b.Node), esc(b.Node))
+	}
+	switch {
+	case b.File != "":
+		fmt.Fprintf(s, `<span class="path">stand/%s</span>`, esc(b.File))
+		if b.Lang != "" {
+			fmt.Fprintf(s, ` <span class="lang">%s</span>`, esc(b.Lang))
+		}
+	case b.Lang != "":
+		fmt.Fprintf(s, `<span class="lang">%s</span>`, esc(b.Lang))
+	default:
+		s.WriteString(`<span class="lang">text</span>`)
+	}
+	if b.User != "" {
+		fmt.Fprintf(s, ` <span class="note">as %s</span>`, esc(b.User))
+	}
+	if why, ok := b.Attrs["norun"]; ok {
+		fmt.Fprintf(s, ` <span class="status norun">not run: %s</span>`, esc(why))
+	}
+	fmt.Fprintf(s, ` <a class="anchor" href="#%s" aria-label="Link to this block">#</a>`, b.ID())
+	s.WriteString("</figcaption>\n")
+}
+
+// outputPanel shows what the block printed in this build. The text is
+// always escaped: outputs are data, whatever they contain.
+func outputPanel(s *strings.Builder, b *course.Block, res *course.Result) {
+	class, label := "output verified", "output — verified in this build"
+	if why, ok := b.Attrs["nocompare"]; ok {
+		class, label = "output nocompare", "output not compared: "+why
+	}
+	fmt.Fprintf(s, "<div class=%q>\n<p class=\"output-label\">%s", class, html.EscapeString(label))
+	if d := outputDetail(b, res); d != "" {
+		fmt.Fprintf(s, `<span class="detail"> · %s</span>`, html.EscapeString(d))
+	}
+	s.WriteString("</p>\n")
+	// One trailing newline per line is how programs end output; shown
+	// inside <pre> it would only add an empty last line.
+	text := strings.TrimRight(res.Output, "\n")
+	if strings.TrimSpace(text) == "" {
+		s.WriteString("<p class=\"output-empty\">(no output)</p>\n")
+	} else {
+		fmt.Fprintf(s, "<pre class=\"output-text\"><samp>%s</samp></pre>\n", html.EscapeString(text))
+	}
+	s.WriteString("</div>\n")
+}
+
+// outputDetail notes what a reader would otherwise not see: a failure the
+// chapter declared, and retries of an eventually block.
+func outputDetail(b *course.Block, res *course.Result) string {
+	var d []string
+	if res.Failed {
+		what := "error"
+		if res.Exit != 0 {
+			what = fmt.Sprintf("exit status %d", res.Exit)
+		}
+		if b.Fails {
+			what += ", as expected"
+		}
+		d = append(d, what)
+	}
+	if res.Attempts > 1 {
+		d = append(d, fmt.Sprintf("matched after %d attempts", res.Attempts))
+	}
+	return strings.Join(d, " · ")
+}
+
+func hasAttr(b *course.Block, key string) bool {
+	_, ok := b.Attrs[key]
+	return ok
+}

@@ -1,0 +1,130 @@
+package render
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/alecthomas/chroma/v2"
+	"github.com/alecthomas/chroma/v2/lexers"
+
+	"replcourse/builder/course"
+)
+
+func TestLexerNames(t *testing.T) {
+	h := newHighlighter()
+	for lang, want := range map[string]string{
+		"sql":        "PostgreSQL SQL dialect",
+		"sh":         "Bash",
+		"yaml":       "YAML",
+		"conf":       "INI",
+		"ini":        "INI",
+		"":           lexers.Fallback.Config().Name,
+		"text":       lexers.Fallback.Config().Name,
+		"nosuch":     lexers.Fallback.Config().Name,
+		"Dockerfile": "Docker",
+	} {
+		got := h.lexer(lang).Config().Name
+		if got != want {
+			t.Errorf("lexer(%q) = %s, want %s", lang, got, want)
+		}
+	}
+}
+
+func TestLexerLookupIsCached(t *testing.T) {
+	h := newHighlighter()
+	calls := map[string]int{}
+	h.get = func(name string) chroma.Lexer {
+		calls[name]++
+		return lexers.Get(name)
+	}
+	for range 3 {
+		for _, lang := range []string{"sql", "sh", "bash", "nosuchlang", "text"} {
+			h.lexer(lang)
+		}
+	}
+	// sh and bash share a lexer; plain text needs no lookup.
+	want := map[string]int{"postgresql": 1, "bash": 1, "nosuchlang": 1}
+	if len(calls) != len(want) {
+		t.Errorf("lookups %v, want %v", calls, want)
+	}
+	for name, n := range want {
+		if calls[name] != n {
+			t.Errorf("lexers.Get(%q) called %d times, want %d", name, calls[name], n)
+		}
+	}
+}
+
+func TestHighlightUsesClassesOnly(t *testing.T) {
+	h := newHighlighter()
+	var s strings.Builder
+	h.write(&s, "sql", "SELECT '<x>' FROM t WHERE a = 1; -- note\n")
+	out := s.String()
+	if !strings.HasPrefix(out, `<pre class="chroma"><code>`) {
+		t.Errorf("unexpected wrapper: %.60s", out)
+	}
+	if strings.Contains(out, "style=") {
+		t.Error("inline style in highlighted code (the CSP blocks it)")
+	}
+	if !strings.Contains(out, `<span class="k">SELECT</span>`) || !strings.Contains(out, "&lt;x&gt;") {
+		t.Errorf("code not highlighted and escaped:\n%s", out)
+	}
+}
+
+func TestHighlightCSS(t *testing.T) {
+	css, err := newHighlighter().css("github", "github-dark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(css)
+	for _, want := range []string{"@media not all and (prefers-color-scheme: dark) {", "@media (prefers-color-scheme: dark) {", ".chroma .k {"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("chroma.css lacks %q", want)
+		}
+	}
+	if _, err := newHighlighter().css("github", "no-such-style"); err == nil {
+		t.Error("unknown style accepted")
+	}
+}
+
+func TestHighlightLangOfFileBlocks(t *testing.T) {
+	for _, tc := range []struct {
+		b    course.Block
+		want string
+	}{
+		{course.Block{Lang: "yaml", File: "compose.yaml"}, "yaml"},
+		{course.Block{File: "postgresql.conf"}, "conf"},
+		{course.Block{File: "image/Dockerfile"}, "Dockerfile"},
+		{course.Block{Lang: "sql"}, "sql"},
+	} {
+		if got := highlightLang(&tc.b); got != tc.want {
+			t.Errorf("highlightLang(%+v) = %q, want %q", tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Start the stand":          "start-the-stand",
+		"Watch the replica":        "watch-the-replica",
+		"  pg_hba.conf & friends ": "pg-hba-conf-friends",
+		"Réplication logique":      "réplication-logique",
+		"!!!":                      "",
+		"Step 2: promote":          "step-2-promote",
+	} {
+		if got := slugify(in); got != want {
+			t.Errorf("slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+	ids := idSet{"block-12": true}
+	for _, want := range []string{"a", "a-2", "a-3"} {
+		if got := ids.unique("a"); got != want {
+			t.Errorf("unique(a) = %q, want %q", got, want)
+		}
+	}
+	if got := ids.unique("block-12"); got != "block-12-2" {
+		t.Errorf("a heading took a block's id: %q", got)
+	}
+	if got := ids.unique(""); got != "section" {
+		t.Errorf("empty slug gave %q", got)
+	}
+}
