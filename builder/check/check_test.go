@@ -319,3 +319,13 @@ func TestHuge(t *testing.T) {
 		}
 	}
 }
+
+func TestReferencesAndCaptureNames(t *testing.T) {
+	text := "a {{lsn:before}} b {{@start}} {{int}} {{ts?:when}} {{@before}}"
+	if got := strings.Join(References(text), ","); got != "start,before" {
+		t.Errorf("References = %q", got)
+	}
+	if got := strings.Join(CaptureNames(text), ","); got != "before,when" {
+		t.Errorf("CaptureNames = %q", got)
+	}
+}

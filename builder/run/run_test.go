@@ -1,0 +1,181 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"replcourse/builder/course"
+)
+
+// fakeStand answers from a script of canned outputs per call; it stands in
+// for Docker in tests of the runner's own logic.
+type fakeStand struct {
+	sql   func(node, script string, call int) (string, bool, error)
+	calls int
+	hosts []course.HostStep
+}
+
+func (f *fakeStand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
+	f.calls++
+	out, errored, err := f.sql(node, script, f.calls)
+	io.WriteString(w, out)
+	return errored, err
+}
+
+func (f *fakeStand) Shell(ctx context.Context, node, user, script string, timeout time.Duration, w io.Writer) (int, error) {
+	f.calls++
+	if script == "hang" {
+		io.WriteString(w, "partial\n")
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	fmt.Fprintf(w, "%s as %s\n", script, user)
+	if strings.HasPrefix(script, "exit ") {
+		return 3, nil
+	}
+	return 0, nil
+}
+
+func (f *fakeStand) Host(ctx context.Context, st course.HostStep, w io.Writer) error {
+	f.hosts = append(f.hosts, st)
+	fmt.Fprintf(w, "%s done\n", st.Verb)
+	return nil
+}
+
+func (f *fakeStand) Logs(ctx context.Context, node string, n int) string { return "log of " + node }
+
+func block(lang, node, code, expected string) *course.Block {
+	return &course.Block{Lang: lang, Node: node, Code: code, Run: true,
+		HasExpected: expected != "", Expected: expected, Timeout: time.Second,
+		Pos: course.Pos{File: "c.md", Line: 7}}
+}
+
+func courseOf(bs ...*course.Block) *course.Course {
+	ch := &course.Chapter{File: "c.md", Number: 1, Blocks: bs}
+	for _, b := range bs {
+		b.Chapter = ch
+	}
+	return &course.Course{Chapters: []*course.Chapter{ch}}
+}
+
+func TestCapturesFlowIntoLaterBlocks(t *testing.T) {
+	var seen string
+	st := &fakeStand{sql: func(node, script string, call int) (string, bool, error) {
+		if call == 1 {
+			return "0/3000148\n", false, nil
+		}
+		seen = script
+		return "ok\n", false, nil
+	}}
+	b1 := block("sql", "primary", "SELECT pg_current_wal_lsn();", "{{lsn:start}}\n")
+	b2 := block("sql", "replica", "SELECT '{{@start}}';", "ok\n")
+	res, err := Run(context.Background(), st, courseOf(b1, b2), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != "SELECT '0/3000148';" {
+		t.Errorf("second block ran %q", seen)
+	}
+	if res.Vars["start"] != "0/3000148" || res.Blocks[b2].Output != "ok\n" {
+		t.Errorf("results: %+v", res)
+	}
+}
+
+func TestEventuallyRetriesUntilMatch(t *testing.T) {
+	st := &fakeStand{sql: func(node, script string, call int) (string, bool, error) {
+		if call < 3 {
+			return "lagging\n", false, nil
+		}
+		return "caught up\n", false, nil
+	}}
+	b := block("sql", "replica", "SELECT 1;", "caught up\n")
+	b.Eventually = 5 * time.Second
+	res, err := Run(context.Background(), st, courseOf(b), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Blocks[b]; r.Attempts != 3 {
+		t.Errorf("attempts = %d, want 3", r.Attempts)
+	}
+}
+
+func TestEventuallyGivesUpWithDiff(t *testing.T) {
+	st := &fakeStand{sql: func(string, string, int) (string, bool, error) { return "lagging\n", false, nil }}
+	b := block("sql", "replica", "SELECT 1;", "caught up\n")
+	b.Eventually = 500 * time.Millisecond
+	_, err := Run(context.Background(), st, courseOf(b), Options{})
+	var be *BlockError
+	if !errors.As(err, &be) || !be.Mismatch {
+		t.Fatalf("want mismatch, got %v", err)
+	}
+	msg := be.Error()
+	for _, want := range []string{"c.md:7: sql block on replica", "-caught up", "+lagging", "log of replica", "attempts"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestFailsDeclaration(t *testing.T) {
+	st := &fakeStand{sql: func(string, string, int) (string, bool, error) { return "ERROR:  boom\n", true, nil }}
+	undeclared := block("sql", "primary", "SELECT boom;", "ERROR:  boom\n")
+	_, err := Run(context.Background(), st, courseOf(undeclared), Options{})
+	if err == nil || !strings.Contains(err.Error(), "raised an error") {
+		t.Errorf("undeclared error: %v", err)
+	}
+	declared := block("sql", "primary", "SELECT boom;", "ERROR:  boom\n")
+	declared.Fails = true
+	if _, err := Run(context.Background(), st, courseOf(declared), Options{}); err != nil {
+		t.Errorf("declared error: %v", err)
+	}
+	sh := block("sh", "replica", "true", "true as postgres\n")
+	sh.Fails = true
+	if _, err := Run(context.Background(), &fakeStand{}, courseOf(sh), Options{}); err == nil || !strings.Contains(err.Error(), "succeeded") {
+		t.Errorf("fails=true that succeeded: %v", err)
+	}
+	exit := block("sh", "replica", "exit 3", "exit 3 as postgres\n")
+	if _, err := Run(context.Background(), &fakeStand{}, courseOf(exit), Options{}); err == nil || !strings.Contains(err.Error(), "status 3") {
+		t.Errorf("non-zero exit: %v", err)
+	}
+}
+
+func TestTimeoutKeepsPartialOutput(t *testing.T) {
+	b := block("sh", "primary", "hang", "")
+	b.Timeout = 100 * time.Millisecond
+	_, err := Run(context.Background(), &fakeStand{}, courseOf(b), Options{})
+	var be *BlockError
+	if !errors.As(err, &be) || !strings.Contains(be.Msg, "timed out after 100ms") || be.Output != "partial\n" {
+		t.Fatalf("got %#v", err)
+	}
+}
+
+func TestHostStepsAndUntil(t *testing.T) {
+	st := &fakeStand{}
+	b := block("sh", "host", "docker compose up -d\ndocker compose stop primary\n", "up done\nstop done\n")
+	later := block("sh", "host", "docker compose down", "")
+	ch2 := &course.Chapter{File: "d.md", Number: 2, Blocks: []*course.Block{later}}
+	c := courseOf(b)
+	c.Chapters = append(c.Chapters, ch2)
+	if _, err := Run(context.Background(), st, c, Options{Until: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.hosts) != 2 || st.hosts[1].Verb != "stop" || st.hosts[1].Services[0] != "primary" {
+		t.Errorf("host steps: %+v", st.hosts)
+	}
+}
+
+func TestOutputIsCapped(t *testing.T) {
+	big := strings.Repeat("x", MaxOutput+10)
+	st := &fakeStand{sql: func(string, string, int) (string, bool, error) { return big, false, nil }}
+	b := block("sql", "primary", "SELECT;", "short\n")
+	res, _ := Run(context.Background(), st, courseOf(b), Options{})
+	out := res.Blocks[b].Output
+	if len(out) > MaxOutput+100 || !strings.Contains(out, "[output cut: 10 more bytes]") {
+		t.Errorf("output of %d bytes, tail %q", len(out), out[len(out)-40:])
+	}
+}
