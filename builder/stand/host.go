@@ -204,7 +204,6 @@ func (s *Stand) waitReady(ctx context.Context, svc string) error {
 const (
 	stateReady   = "accepting connections"
 	stateWaiting = "running, " + waitingMarker
-
 )
 
 // state describes a service as a reader would check it: exited, accepting

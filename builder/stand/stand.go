@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/modules/compose"
 
 	"replcourse/builder/psql"
@@ -62,6 +63,9 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	}
+	// Its banner and per-container chatter would drown the build's own
+	// progress; errors still come back as values.
+	tclog.SetDefault(tclog.NewNoopLogger())
 	cli, err := newClient(ctx)
 	if err != nil {
 		return nil, err
@@ -330,7 +334,6 @@ func (s *Stand) newCompose(profiles []string) (*compose.DockerCompose, error) {
 	}
 	return compose.NewDockerComposeWith(opts...)
 }
-
 
 // Leftovers lists containers, networks and volumes of any build
 // (ProjectPrefix) that still exist: after a build there must be none.
