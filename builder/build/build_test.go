@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -80,7 +79,7 @@ func TestSiteEndToEnd(t *testing.T) {
 	if strings.Contains(string(page), "{{") {
 		t.Error("chapter 3 still contains a placeholder")
 	}
-	assertNoLeftovers(t)
+	assertNoLeftovers(t, log.String())
 }
 
 // TestMutatedExpectation changes one digit of an expected row count: the
@@ -112,7 +111,8 @@ func TestMutatedExpectation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	err = Site(context.Background(), Config{Root: root, Until: 3, Log: io.Discard})
+	var log strings.Builder
+	err = Site(context.Background(), Config{Root: root, Until: 3, Log: &log})
 	var be *run.BlockError
 	if !errors.As(err, &be) || !be.Mismatch {
 		t.Fatalf("want a mismatch, got %v", err)
@@ -129,7 +129,7 @@ func TestMutatedExpectation(t *testing.T) {
 	if got, _ := os.ReadFile(marker); string(got) != "last good site" {
 		t.Error("the previous public/ was touched")
 	}
-	assertNoLeftovers(t)
+	assertNoLeftovers(t, log.String())
 }
 
 // blockLineBefore returns the line of the last ```sql fence before needle.
@@ -139,9 +139,14 @@ func blockLineBefore(src, needle string) int {
 	return strings.Count(before[:fence], "\n") + 1
 }
 
-func assertNoLeftovers(t *testing.T) {
+// assertNoLeftovers checks that the stand named in a build's log is gone.
+func assertNoLeftovers(t *testing.T, log string) {
 	t.Helper()
-	left, err := stand.Leftovers(context.Background())
+	m := regexp.MustCompile(`stand (\S+) on image`).FindStringSubmatch(log)
+	if m == nil {
+		t.Fatalf("no stand in the log:\n%s", log)
+	}
+	left, err := stand.Leftovers(context.Background(), m[1])
 	if err != nil {
 		t.Fatal(err)
 	}

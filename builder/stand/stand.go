@@ -335,42 +335,36 @@ func (s *Stand) newCompose(profiles []string) (*compose.DockerCompose, error) {
 	return compose.NewDockerComposeWith(opts...)
 }
 
-// Leftovers lists containers, networks and volumes of any build
-// (ProjectPrefix) that still exist: after a build there must be none.
-func Leftovers(ctx context.Context) ([]string, error) {
+// Leftovers lists the containers, networks and volumes of the build whose
+// project is named project that still exist: after a build there must be none.
+func Leftovers(ctx context.Context, project string) ([]string, error) {
 	cli, err := newClient(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer cli.Close()
-	f := make(client.Filters).Add("label", Label)
+	f := make(client.Filters).Add("label", Label+"="+project)
 	var out []string
 	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range cs.Items {
-		if strings.HasPrefix(c.Labels[Label], ProjectPrefix) {
-			out = append(out, "container "+c.ID[:12]+" of "+c.Labels[Label])
-		}
+		out = append(out, "container "+c.ID[:12])
 	}
 	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
 	if err != nil {
 		return nil, err
 	}
 	for _, n := range ns.Items {
-		if strings.HasPrefix(n.Labels[Label], ProjectPrefix) {
-			out = append(out, "network "+n.Name)
-		}
+		out = append(out, "network "+n.Name)
 	}
 	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range vs.Items {
-		if strings.HasPrefix(v.Labels[Label], ProjectPrefix) {
-			out = append(out, "volume "+v.Name)
-		}
+		out = append(out, "volume "+v.Name)
 	}
 	return out, nil
 }

@@ -89,7 +89,11 @@ func TestInterrupt(t *testing.T) {
 			}
 			sc := bufio.NewScanner(stdout)
 			signalled := false
+			project := ""
 			for sc.Scan() {
+				if p, ok := strings.CutPrefix(sc.Text(), "stand "); ok {
+					project, _, _ = strings.Cut(p, " ")
+				}
 				if !signalled && strings.HasPrefix(sc.Text(), tc.after) {
 					cmd.Process.Signal(tc.sig)
 					signalled = true
@@ -108,7 +112,7 @@ func TestInterrupt(t *testing.T) {
 			if got, _ := os.ReadFile(filepath.Join(public, "index.html")); string(got) != "last good" {
 				t.Error("public/ was changed")
 			}
-			left, err := stand.Leftovers(context.Background())
+			left, err := stand.Leftovers(context.Background(), project)
 			if err != nil || len(left) > 0 {
 				t.Errorf("left behind: %v %v", left, err)
 			}
