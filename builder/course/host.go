@@ -11,7 +11,7 @@ import (
 type HostStep struct {
 	Verb     string   // up, stop, start, restart, kill, down
 	Services []string // empty means every service the verb applies to
-	Profiles []string // --profile names (up only)
+	Profiles []string // --profile names (up and down)
 }
 
 // HostVerbs lists the verbs a host block may use.
@@ -61,8 +61,8 @@ func parseHostStep(line string) (HostStep, error) {
 	if !known {
 		return HostStep{}, fmt.Errorf("%q: unknown compose verb %q (allowed: %s)", line, st.Verb, strings.Join(HostVerbs, ", "))
 	}
-	if len(st.Profiles) > 0 && st.Verb != "up" {
-		return HostStep{}, fmt.Errorf("%q: --profile goes with up only", line)
+	if len(st.Profiles) > 0 && st.Verb != "up" && st.Verb != "down" {
+		return HostStep{}, fmt.Errorf("%q: --profile goes with up and down only", line)
 	}
 	for _, a := range args {
 		switch {
