@@ -1,0 +1,231 @@
+// Package psql runs SQL scripts over pgx and prints what psql 17 prints for
+// them with its default settings (aligned output, no -q, ON_ERROR_STOP off,
+// input from stdin), so expected output can be verified without psql.
+package psql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+)
+
+// Session is one long-lived connection to one node, like one psql session:
+// settings and open transactions carry across Run calls. It is not safe for
+// concurrent use.
+type Session struct {
+	conn  *pgconn.PgConn
+	out   *output // destination of the Run in progress; nil between runs
+	query string  // statement being executed, for positions in notices
+	notes []*pgconn.Notification
+}
+
+// output writes to the caller's writer and keeps the first write error.
+type output struct {
+	w   io.Writer
+	err error
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	if o.err == nil {
+		_, o.err = o.w.Write(p)
+	}
+	return len(p), o.err
+}
+
+func (o *output) print(s string) {
+	if o != nil && s != "" {
+		_, _ = o.Write([]byte(s))
+	}
+}
+
+// Connect opens a session. Unless connString says otherwise, the server sees
+// application_name "psql" and client_encoding UTF8, as for psql in a UTF-8
+// locale.
+func Connect(ctx context.Context, connString string) (*Session, error) {
+	cfg, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		return nil, err
+	}
+	setDefault(cfg.RuntimeParams, "application_name", "psql")
+	setDefault(cfg.RuntimeParams, "client_encoding", "UTF8")
+	s := &Session{}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		s.out.print(formatMessage((*pgconn.PgError)(n), s.query, false))
+	}
+	cfg.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {
+		s.notes = append(s.notes, n)
+	}
+	// On ctx done, cancel the statement on the server rather than drop the
+	// connection; give up on the socket only if the server does not answer.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
+	}
+	if s.conn, err = pgconn.ConnectConfig(ctx, cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func setDefault(m map[string]string, key, value string) {
+	if _, ok := m[key]; !ok {
+		m[key] = value
+	}
+}
+
+// Close closes the connection.
+func (s *Session) Close(ctx context.Context) error { return s.conn.Close(ctx) }
+
+// Alive reports whether the connection is still usable, by a round trip to
+// the server (so a caller can reconnect after a server restart).
+func (s *Session) Alive() bool {
+	if s.conn.IsClosed() {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.conn.Ping(ctx) == nil
+}
+
+// Run executes script statement by statement, as psql does, and writes
+// psql's output to w as it goes. errored is true if any statement raised an
+// ERROR; like psql with ON_ERROR_STOP off, Run goes on after errors. err is
+// for what psql output cannot express: a script Check rejects (then nothing
+// runs), a lost connection, ctx done, or a failing w.
+func (s *Session) Run(ctx context.Context, script string, w io.Writer) (errored bool, err error) {
+	sc := scan(script)
+	if err := sc.firstProblem(); err != nil {
+		return false, err
+	}
+	s.out = &output{w: w}
+	defer func() { s.out = nil }()
+	for _, st := range sc.stmts {
+		failed, err := s.execute(ctx, st)
+		errored = errored || failed
+		s.printNotifications()
+		if err == nil {
+			err = s.out.err
+		}
+		if err != nil {
+			return errored, err
+		}
+	}
+	return errored, nil
+}
+
+func (s *Session) execute(ctx context.Context, st statement) (bool, error) {
+	s.query = st.text
+	if isCopyToStdout(st.words) {
+		// psql prints the data and, since it went to stdout, no COPY tag.
+		_, err := s.conn.CopyTo(ctx, s.out, st.text)
+		return s.report(ctx, err)
+	}
+	mrr := s.conn.Exec(ctx, st.text)
+	// psql prints a result only once it has read up to the next one, so
+	// notices arriving in between come first.
+	pending := ""
+	for mrr.NextResult() {
+		out := readResult(mrr.ResultReader())
+		s.out.print(pending)
+		pending = out
+	}
+	err := mrr.Close()
+	s.out.print(pending)
+	return s.report(ctx, err)
+}
+
+// report prints a statement's error as psql does and tells Run whether to go on.
+func (s *Session) report(ctx context.Context, err error) (bool, error) {
+	if err == nil {
+		return false, nil
+	}
+	if ctx.Err() != nil {
+		return true, fmt.Errorf("psql: statement interrupted: %w", ctx.Err())
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false, fmt.Errorf("psql: %w", err)
+	}
+	s.out.print(formatMessage(pgErr, s.query, true))
+	if s.conn.IsClosed() { // FATAL or PANIC: the server ended the session
+		return true, fmt.Errorf("psql: connection lost: %w", err)
+	}
+	return true, nil
+}
+
+// readResult renders one result: a table (plus the tag for DML ...
+// RETURNING), a command tag, or nothing for an empty query or an error.
+func readResult(rr *pgconn.ResultReader) string {
+	// A row-returning statement has field descriptions, possibly zero of
+	// them (SELECT;); a plain command has none at all.
+	fields := rr.FieldDescriptions()
+	tuples := fields != nil
+	cols := make([]Column, len(fields))
+	for i, f := range fields {
+		cols[i] = Column{Name: f.Name, TypeOID: f.DataTypeOID}
+	}
+	var rows [][]*string
+	for rr.NextRow() {
+		rows = append(rows, textRow(rr.Values()))
+	}
+	tag, err := rr.Close()
+	if err != nil {
+		return "" // the statement's error is reported once, by report
+	}
+	if !tuples {
+		return line(tag.String())
+	}
+	out := FormatTable(cols, rows)
+	if isDML(tag.String()) {
+		out += line(tag.String())
+	}
+	return out
+}
+
+func textRow(values [][]byte) []*string {
+	row := make([]*string, len(values))
+	for i, v := range values {
+		if v != nil {
+			s := string(v)
+			row[i] = &s
+		}
+	}
+	return row
+}
+
+func line(s string) string {
+	if s == "" {
+		return ""
+	}
+	return s + "\n"
+}
+
+// isDML tells the tags psql prints after a RETURNING table.
+func isDML(tag string) bool {
+	for _, p := range []string{"INSERT", "UPDATE", "DELETE", "MERGE"} {
+		if strings.HasPrefix(tag, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// printNotifications prints LISTEN notifications after the statement, as
+// psql does.
+func (s *Session) printNotifications() {
+	for _, n := range s.notes {
+		if n.Payload != "" {
+			s.out.print(fmt.Sprintf("Asynchronous notification \"%s\" with payload \"%s\" received from server process with PID %d.\n",
+				n.Channel, n.Payload, n.PID))
+		} else {
+			s.out.print(fmt.Sprintf("Asynchronous notification \"%s\" received from server process with PID %d.\n",
+				n.Channel, n.PID))
+		}
+	}
+	s.notes = nil
+}

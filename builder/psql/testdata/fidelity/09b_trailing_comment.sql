@@ -1,0 +1,2 @@
+SELECT 1 AS a;
+-- only a comment after the last statement

@@ -1,0 +1,2 @@
+SELECT 1 AS a;
+SELECT current_query() AS q;

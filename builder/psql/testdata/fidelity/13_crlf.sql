@@ -1,0 +1,6 @@
+SELECT 1 AS a,
+  current_query() AS q;
+SELECT
+  nope;
+-- c
+SELECT 2;
