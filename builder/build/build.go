@@ -13,6 +13,7 @@ import (
 	"replcourse/builder/check"
 	"replcourse/builder/course"
 	"replcourse/builder/load"
+	"replcourse/builder/psql"
 	"replcourse/builder/render"
 	"replcourse/builder/run"
 	"replcourse/builder/stand"
@@ -50,6 +51,11 @@ func Validate(c *course.Course) error {
 			if err := refsDefined(b.Code, defined, b.Pos); err != nil {
 				return err
 			}
+			if b.Run && b.Lang == "sql" {
+				if err := psql.Check(b.Code); err != nil {
+					return codeError(b, err)
+				}
+			}
 			if !b.HasExpected {
 				continue
 			}
@@ -72,6 +78,18 @@ func expectedError(b *course.Block, err error) error {
 		return course.Errorf(course.Pos{File: b.ExpectedPos.File, Line: b.ExpectedPos.Line + le.Line}, "%s", le.Msg)
 	}
 	return course.Errorf(b.ExpectedPos, "%v", err)
+}
+
+// codeError positions an error psql.Check reports as "line N: …" within
+// the block's code, which starts on the line after the fence.
+func codeError(b *course.Block, err error) error {
+	msg := err.Error()
+	var n int
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &n); scanErr == nil {
+		_, rest, _ := strings.Cut(msg, ": ")
+		return course.Errorf(course.Pos{File: b.Pos.File, Line: b.Pos.Line + n}, "%s", rest)
+	}
+	return course.Errorf(b.Pos, "%s", msg)
 }
 
 func refsDefined(text string, defined map[string]bool, pos course.Pos) error {
@@ -116,6 +134,7 @@ func Site(ctx context.Context, cfg Config) (err error) {
 	site := &render.Site{
 		Course:   trim(c, cfg.Until),
 		Results:  res.Blocks,
+		Series:   res.Series,
 		Verified: render.Verified{Server: st.Server(), Image: imageLabel(img), BuiltAt: time.Now().UTC()},
 		Expand:   func(s string) (string, error) { return check.Substitute(s, res.Vars) },
 	}

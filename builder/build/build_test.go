@@ -154,3 +154,15 @@ func assertNoLeftovers(t *testing.T, log string) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+func TestValidateRejectsMetaCommand(t *testing.T) {
+	root := copyCourse(t)
+	chapter := filepath.Join(root, "content", "03-the-primary.md")
+	src, _ := os.ReadFile(chapter)
+	bad := strings.Replace(string(src), "SHOW hba_file;", "SHOW hba_file;\n\\x", 1)
+	os.WriteFile(chapter, []byte(bad), 0o644)
+	_, err := Load(Config{Root: root})
+	if err == nil || !strings.Contains(err.Error(), "03-the-primary.md:13:") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -74,6 +74,7 @@ type Chapter struct {
 	Source []byte // the whole file, front matter included
 	Body   []byte // Source with the front matter blanked out (same offsets)
 	Blocks []*Block
+	Probes map[string]*Probe // declared in the front matter
 }
 
 // Block is a fenced code block the build cares about: executable blocks
@@ -101,6 +102,8 @@ type Block struct {
 	Timeout    time.Duration
 	User       string // shell blocks: user inside the container
 	File       string // display block showing a stand file (path under stand/)
+	Sample     *Probe // probe sampled while this block runs
+	Chart      *Probe // a ```chart block: where the probe's samples are drawn
 }
 
 // Command returns the block's code as a one-line summary for messages.

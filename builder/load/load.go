@@ -73,7 +73,16 @@ func Dir(contentDir, standDir string) (*course.Course, error) {
 }
 
 type frontMatter struct {
-	Title string `yaml:"title"`
+	Title  string               `yaml:"title"`
+	Probes map[string]probeSpec `yaml:"probes"`
+}
+
+// probeSpec is a probe as written in the front matter.
+type probeSpec struct {
+	Node  string `yaml:"node"`
+	Every string `yaml:"every"`
+	Query string `yaml:"query"`
+	Label string `yaml:"label"`
 }
 
 // Chapter parses one chapter's source.
@@ -88,6 +97,9 @@ func Chapter(path string, src []byte, standDir string) (*course.Chapter, error) 
 		return nil, err
 	}
 	ch.Body, ch.Title = body, fm.Title
+	if ch.Probes, err = probes(path, fm.Probes); err != nil {
+		return nil, err
+	}
 	p := &parser{ch: ch, standDir: standDir}
 	if err := p.blocks(); err != nil {
 		return nil, err
@@ -149,6 +161,31 @@ func yamlError(path string, err error) error {
 		return course.Errorf(course.Pos{File: path, Line: n + 1}, "bad front matter: %s", m[2])
 	}
 	return course.Errorf(course.Pos{File: path, Line: 2}, "bad front matter: %s", msg)
+}
+
+var probeName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// probes checks the front matter's probes.
+func probes(path string, specs map[string]probeSpec) (map[string]*course.Probe, error) {
+	out := map[string]*course.Probe{}
+	pos := course.Pos{File: path, Line: 2}
+	for name, sp := range specs {
+		if !probeName.MatchString(name) {
+			return nil, course.Errorf(pos, "probe name %q: use [a-z][a-z0-9_]*", name)
+		}
+		if sp.Node == course.Host || !contains(course.Nodes, sp.Node) {
+			return nil, course.Errorf(pos, "probe %s: node %q is not one of primary, replica, subscriber", name, sp.Node)
+		}
+		every, err := time.ParseDuration(sp.Every)
+		if err != nil || every < 10*time.Millisecond {
+			return nil, course.Errorf(pos, "probe %s: every=%q: want a duration of at least 10ms", name, sp.Every)
+		}
+		if strings.TrimSpace(sp.Query) == "" {
+			return nil, course.Errorf(pos, "probe %s has no query", name)
+		}
+		out[name] = &course.Probe{Name: name, Node: sp.Node, Every: every, Query: sp.Query, Label: sp.Label, Pos: pos}
+	}
+	return out, nil
 }
 
 type parser struct {
@@ -300,7 +337,7 @@ func (p *parser) code(fb *ast.FencedCodeBlock) (string, [2]int) {
 	return b.String(), span
 }
 
-var attrKeys = []string{"node", "norun", "nocompare", "fails", "eventually", "timeout", "user", "file"}
+var attrKeys = []string{"node", "norun", "nocompare", "fails", "eventually", "timeout", "user", "file", "sample", "probe"}
 
 // block turns a fenced code block into a Block; it returns nil for an
 // output block, which the caller attaches to the block before it.
@@ -351,6 +388,12 @@ func (p *parser) classify(b *course.Block) error {
 	if f, ok := a["file"]; ok {
 		return p.fileBlock(b, f)
 	}
+	if b.Lang == "chart" {
+		return p.chartBlock(b)
+	}
+	if _, ok := a["probe"]; ok {
+		return course.Errorf(b.Pos, "probe= goes on ```chart blocks; running blocks say sample=NAME")
+	}
 	node, hasNode := a["node"]
 	reason, norun := a["norun"]
 	if !executable(b.Lang) {
@@ -384,6 +427,9 @@ func (p *parser) classify(b *course.Block) error {
 	}
 	if node == course.Host {
 		return p.hostBlock(b)
+	}
+	if err := p.sampleAttr(b); err != nil {
+		return err
 	}
 	if b.Lang == "sql" && a["user"] != "" {
 		return course.Errorf(b.Pos, "user= applies to sh blocks only")
@@ -435,8 +481,11 @@ func (p *parser) hostBlock(b *course.Block) error {
 	if b.Lang != "sh" {
 		return course.Errorf(b.Pos, "host blocks are sh blocks of docker compose commands")
 	}
+	if err := p.sampleAttr(b); err != nil {
+		return err
+	}
 	for k := range b.Attrs {
-		if k != "node" && k != "nocompare" && k != "timeout" {
+		if k != "node" && k != "nocompare" && k != "timeout" && k != "sample" {
 			return course.Errorf(b.Pos, "attribute %s does not apply to host blocks", k)
 		}
 	}
@@ -452,6 +501,38 @@ func (p *parser) hostBlock(b *course.Block) error {
 		}
 	}
 	return p.runAttrs(b)
+}
+
+// sampleAttr resolves sample=NAME against the chapter's probes.
+func (p *parser) sampleAttr(b *course.Block) error {
+	name, ok := b.Attrs["sample"]
+	if !ok {
+		return nil
+	}
+	pr := p.ch.Probes[name]
+	if pr == nil {
+		return course.Errorf(b.Pos, "sample=%q: no such probe in this chapter's front matter", name)
+	}
+	b.Sample = pr
+	return nil
+}
+
+// chartBlock is an empty ```chart {probe=NAME} block: the page draws the
+// probe's samples there.
+func (p *parser) chartBlock(b *course.Block) error {
+	name, ok := b.Attrs["probe"]
+	if !ok || len(b.Attrs) > 1 {
+		return course.Errorf(b.Pos, "a chart block takes exactly one attribute, probe=NAME")
+	}
+	if strings.TrimSpace(b.Code) != "" {
+		return course.Errorf(b.Pos, "a chart block must be empty: the build draws it from the samples")
+	}
+	pr := p.ch.Probes[name]
+	if pr == nil {
+		return course.Errorf(b.Pos, "probe=%q: no such probe in this chapter's front matter", name)
+	}
+	b.Chart = pr
+	return nil
 }
 
 func (p *parser) fileBlock(b *course.Block, f string) error {

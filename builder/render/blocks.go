@@ -9,6 +9,7 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/util"
 
+	"replcourse/builder/chart"
 	"replcourse/builder/course"
 )
 
@@ -88,6 +89,9 @@ func (r *fenceRenderer) render(out util.BufWriter, _ []byte, n ast.Node, enterin
 // block returns the HTML of one block: head, highlighted code, and for an
 // executed block the output panel.
 func (w *writer) block(b *course.Block) (string, error) {
+	if b.Chart != nil {
+		return w.chart(b), nil
+	}
 	var res *course.Result
 	if b.Run {
 		if res = w.site.Results[b]; res == nil {
@@ -216,4 +220,35 @@ func outputDetail(b *course.Block, res *course.Result) string {
 func hasAttr(b *course.Block, key string) bool {
 	_, ok := b.Attrs[key]
 	return ok
+}
+
+// chart draws a probe's samples where the chapter put its ```chart block,
+// with a numbered legend of the blocks that ran while it sampled.
+func (w *writer) chart(b *course.Block) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "<figure class=\"chart-figure\" id=\"%s\">\n", b.ID())
+	series := w.site.Series[b.Chart]
+	if series == nil {
+		s.WriteString("<p class=\"output-empty\">(no samples: the blocks of this probe did not run in this build)</p>\n</figure>\n")
+		return s.String()
+	}
+	s.WriteString(chart.SVG(series, b.ID()))
+	s.WriteString("\n<figcaption class=\"chart-caption\">\n")
+	fmt.Fprintf(&s, "<p>%s, sampled every %s on %s during this build: %s</p>\n",
+		html.EscapeString(label(series.Probe)), series.Probe.Every, html.EscapeString(series.Probe.Node),
+		html.EscapeString(chart.Describe(series)))
+	s.WriteString("<ol class=\"chart-legend\">\n")
+	for _, m := range series.Marks {
+		fmt.Fprintf(&s, "<li><a href=\"#%s\"><span class=\"node node-%s\">%s</span> <code>%s</code></a></li>\n",
+			m.Block.ID(), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Command()))
+	}
+	s.WriteString("</ol>\n</figcaption>\n</figure>\n")
+	return s.String()
+}
+
+func label(p *course.Probe) string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Name
 }

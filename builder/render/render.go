@@ -28,6 +28,7 @@ type Verified struct {
 type Site struct {
 	Course   *course.Course
 	Results  map[*course.Block]*course.Result // nil/missing for blocks that did not run
+	Series   map[*course.Probe]*course.Series // what each probe sampled
 	Verified Verified
 	// Expand replaces {{@name}} references (captured real values such as an
 	// LSN) in prose and in code; nil means identity. An error is reported

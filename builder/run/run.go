@@ -27,6 +27,9 @@ type Stand interface {
 	Host(ctx context.Context, step course.HostStep, w io.Writer) error
 	// Logs returns the last n lines of node's log.
 	Logs(ctx context.Context, node string, n int) string
+	// Sample runs a probe's query, which returns one number, on node
+	// outside the node's session.
+	Sample(ctx context.Context, node, query string) (float64, error)
 }
 
 // MaxOutput caps what one block may print; the rest is cut with a note (the
@@ -45,10 +48,11 @@ type Options struct {
 }
 
 // Results maps each executed block to what it produced; Vars holds every
-// value captured by a placeholder, for prose.
+// value captured by a placeholder, for prose; Series what each probe sampled.
 type Results struct {
 	Blocks map[*course.Block]*course.Result
 	Vars   check.Captures
+	Series map[*course.Probe]*course.Series
 }
 
 // Run executes the course's blocks in document order on st. It stops at the
@@ -56,11 +60,16 @@ type Results struct {
 func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results, error) {
 	res := &Results{Blocks: map[*course.Block]*course.Result{}, Vars: check.Captures{}}
 	blocks := runnable(c, opt.Until)
+	ss := newSamplers(st, blocks)
+	defer func() { res.Series = ss.done }()
+	defer ss.stopAll(context.WithoutCancel(ctx))
 	for i, b := range blocks {
 		if opt.OnBlock != nil {
 			opt.OnBlock(i, len(blocks), b, nil)
 		}
+		ss.before(ctx, b)
 		r, err := runBlock(ctx, st, b, res.Vars)
+		ss.after(ctx, b)
 		if r != nil {
 			res.Blocks[b] = r
 			for k, v := range r.Captures {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,9 +16,11 @@ import (
 // fakeStand answers from a script of canned outputs per call; it stands in
 // for Docker in tests of the runner's own logic.
 type fakeStand struct {
-	sql   func(node, script string, call int) (string, bool, error)
-	calls int
-	hosts []course.HostStep
+	mu      sync.Mutex
+	samples int
+	sql     func(node, script string, call int) (string, bool, error)
+	calls   int
+	hosts   []course.HostStep
 }
 
 func (f *fakeStand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
@@ -48,6 +51,13 @@ func (f *fakeStand) Host(ctx context.Context, st course.HostStep, w io.Writer) e
 }
 
 func (f *fakeStand) Logs(ctx context.Context, node string, n int) string { return "log of " + node }
+
+func (f *fakeStand) Sample(ctx context.Context, node, query string) (float64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.samples++
+	return float64(f.samples), nil
+}
 
 func block(lang, node, code, expected string) *course.Block {
 	return &course.Block{Lang: lang, Node: node, Code: code, Run: true,
@@ -177,5 +187,32 @@ func TestOutputIsCapped(t *testing.T) {
 	out := res.Blocks[b].Output
 	if len(out) > MaxOutput+100 || !strings.Contains(out, "[output cut: 10 more bytes]") {
 		t.Errorf("output of %d bytes, tail %q", len(out), out[len(out)-40:])
+	}
+}
+
+// TestProbeSamplesAcrossItsBlocks checks that a probe runs from the first
+// block that samples it to the last, marks each, and ends with a sample
+// taken after the last block.
+func TestProbeSamplesAcrossItsBlocks(t *testing.T) {
+	p := &course.Probe{Name: "lag", Node: "primary", Every: 10 * time.Millisecond, Query: "SELECT 1"}
+	st := &fakeStand{sql: func(string, string, int) (string, bool, error) { return "ok\n", false, nil }}
+	b1 := block("sh", "primary", "true", "true as \n")
+	b1.Sample = p
+	b2 := block("sql", "primary", "SELECT 2;", "ok\n")
+	b2.Sample = p
+	after := block("sql", "primary", "SELECT 3;", "ok\n")
+	res, err := Run(context.Background(), st, courseOf(b1, b2, after), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Series[p]
+	if s == nil || len(s.Marks) != 2 || s.Marks[0].Block != b1 || s.Marks[1].Block != b2 {
+		t.Fatalf("series: %+v", s)
+	}
+	if len(s.Points) < 2 {
+		t.Fatalf("want at least a first and a final sample, got %d", len(s.Points))
+	}
+	if last := s.Points[len(s.Points)-1]; last.T < s.Marks[1].T {
+		t.Errorf("last sample at %s, before the last block started at %s", last.T, s.Marks[1].T)
 	}
 }

@@ -52,7 +52,8 @@ type Stand struct {
 
 	mu       sync.Mutex
 	sessions map[string]*psql.Session
-	server   string // SELECT version() of the first node reached
+	probes   map[string]*pgx.Conn // connections of background probes, per node
+	server   string               // SELECT version() of the first node reached
 }
 
 // New prepares a stand with a fresh project name. No container exists until
@@ -77,6 +78,7 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 		project:  ProjectPrefix + hex.EncodeToString(b[:]),
 		cli:      cli,
 		sessions: map[string]*psql.Session{},
+		probes:   map[string]*pgx.Conn{},
 	}, nil
 }
 
@@ -159,6 +161,33 @@ func (s *Stand) recordServer(ctx context.Context, conn string) {
 		s.server = v
 		s.mu.Unlock()
 	}
+}
+
+// Sample runs a probe's query on node through a connection of its own, so
+// the node's session (and its transaction state) is not disturbed. A failed
+// connection is dropped and made anew at the next sample.
+func (s *Stand) Sample(ctx context.Context, node, query string) (float64, error) {
+	s.mu.Lock()
+	conn := s.probes[node]
+	s.mu.Unlock()
+	if conn == nil || conn.IsClosed() {
+		cs, err := s.connString(ctx, node)
+		if err != nil {
+			return 0, err
+		}
+		if conn, err = pgx.Connect(ctx, cs); err != nil {
+			return 0, err
+		}
+		s.mu.Lock()
+		s.probes[node] = conn
+		s.mu.Unlock()
+	}
+	var v float64
+	if err := conn.QueryRow(ctx, query).Scan(&v); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return 0, err
+	}
+	return v, nil
 }
 
 // connString points at the node's port published on 127.0.0.1, with the
@@ -279,6 +308,10 @@ func (s *Stand) Close() error {
 	for node, sess := range s.sessions {
 		_ = sess.Close(ctx)
 		delete(s.sessions, node)
+	}
+	for node, conn := range s.probes {
+		_ = conn.Close(ctx)
+		delete(s.probes, node)
 	}
 	s.mu.Unlock()
 	err := Remove(ctx, s.cli, s.project)

@@ -93,6 +93,11 @@ if ! done_mark layout; then
 	stage "laying out the official image's paths and entrypoint"
 	install -m 0755 "$HERE/docker-entrypoint.sh" "$ROOT/usr/local/bin/docker-entrypoint.sh"
 	mkdir -p "$ROOT/docker-entrypoint-initdb.d"
+	# As in the official image, a cluster made by initdb listens on all
+	# interfaces (Debian's sample listens on localhost only).
+	sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$ROOT/usr/share/postgresql/17/postgresql.conf.sample"
+	grep -q "^listen_addresses = '\*'" "$ROOT/usr/share/postgresql/17/postgresql.conf.sample" ||
+		die "could not set listen_addresses in postgresql.conf.sample"
 	# Directories are made from inside: the chroot's postgres uid differs from the host's.
 	in_root sh -c 'mkdir -p /var/lib/postgresql/data /var/run/postgresql &&
 		chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql &&

@@ -1,0 +1,130 @@
+package run
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"replcourse/builder/course"
+)
+
+// maxPoints bounds a series; a probe sampled for longer keeps its first points.
+const maxPoints = 10000
+
+// sampler polls one probe in the background while its blocks run.
+type sampler struct {
+	series *course.Series
+	start  time.Time
+	mu     sync.Mutex
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+func startSampler(ctx context.Context, st Stand, p *course.Probe) *sampler {
+	s := &sampler{
+		series: &course.Series{Probe: p},
+		start:  time.Now(),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	go s.loop(ctx, st)
+	return s
+}
+
+func (s *sampler) loop(ctx context.Context, st Stand) {
+	defer close(s.done)
+	p := s.series.Probe
+	tick := time.NewTicker(p.Every)
+	defer tick.Stop()
+	for {
+		qctx, cancel := context.WithTimeout(ctx, max(p.Every*10, time.Second))
+		v, err := st.Sample(qctx, p.Node, p.Query)
+		cancel()
+		s.record(v, err)
+		select {
+		case <-s.stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *sampler) record(v float64, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err != nil:
+		s.series.Errors++
+	case len(s.series.Points) < maxPoints:
+		s.series.Points = append(s.series.Points, course.Point{T: time.Since(s.start), V: v})
+	}
+}
+
+// mark notes that b starts now.
+func (s *sampler) mark(b *course.Block) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.series.Marks = append(s.series.Marks, course.Mark{T: time.Since(s.start), Block: b})
+}
+
+// finish takes one last sample, so the series ends with the state after
+// the last sampled block, and stops the loop.
+func (s *sampler) finish(ctx context.Context, st Stand) *course.Series {
+	close(s.stop)
+	<-s.done
+	p := s.series.Probe
+	qctx, cancel := context.WithTimeout(ctx, time.Second)
+	v, err := st.Sample(qctx, p.Node, p.Query)
+	cancel()
+	s.record(v, err)
+	return s.series
+}
+
+// samplers starts and stops the probes around the blocks that ask for them.
+type samplers struct {
+	st      Stand
+	last    map[*course.Probe]*course.Block // the last block sampling each probe
+	running map[*course.Probe]*sampler
+	done    map[*course.Probe]*course.Series
+}
+
+func newSamplers(st Stand, blocks []*course.Block) *samplers {
+	ss := &samplers{st: st, last: map[*course.Probe]*course.Block{},
+		running: map[*course.Probe]*sampler{}, done: map[*course.Probe]*course.Series{}}
+	for _, b := range blocks {
+		if b.Sample != nil {
+			ss.last[b.Sample] = b
+		}
+	}
+	return ss
+}
+
+func (ss *samplers) before(ctx context.Context, b *course.Block) {
+	if b.Sample == nil {
+		return
+	}
+	s := ss.running[b.Sample]
+	if s == nil {
+		s = startSampler(ctx, ss.st, b.Sample)
+		ss.running[b.Sample] = s
+	}
+	s.mark(b)
+}
+
+func (ss *samplers) after(ctx context.Context, b *course.Block) {
+	if b.Sample == nil || ss.last[b.Sample] != b {
+		return
+	}
+	ss.done[b.Sample] = ss.running[b.Sample].finish(ctx, ss.st)
+	delete(ss.running, b.Sample)
+}
+
+// stopAll ends the probes still running after a failure.
+func (ss *samplers) stopAll(ctx context.Context) {
+	for p, s := range ss.running {
+		ss.done[p] = s.finish(ctx, ss.st)
+		delete(ss.running, p)
+	}
+}
