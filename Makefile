@@ -5,16 +5,23 @@ BIN     := bin/coursebuild
 # builder and the tests remove their own containers.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: site test image check unit build clean
+.PHONY: site test image check unit build clean fuzz
 
 ## site: image if missing → fresh stand → verify every block → public/
 site: build
 	./$(BIN) build
 
-## test: unit tests, then the Docker-backed tests (psql fidelity, end to end)
+## test: unit tests, then the Docker-backed tests (psql fidelity, end to end), then each fuzz target briefly
 test: build image
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) fuzz FUZZTIME=10s
+
+FUZZTIME ?= 2m
+## fuzz: run each fuzz target (the chapter parser, the output matcher) for FUZZTIME
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzChapter$$' -fuzztime $(FUZZTIME) ./builder/load
+	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./builder/check
 
 ## unit: the tests that need no Docker
 unit:

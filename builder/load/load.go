@@ -274,16 +274,19 @@ func (p *parser) fencePos(fb *ast.FencedCodeBlock) course.Pos {
 	return p.pos(p.fenceStart(fb))
 }
 
-// fenceStart is the offset of the opening fence line.
+// fenceStart is the offset of the start of the opening fence's line.
 func (p *parser) fenceStart(fb *ast.FencedCodeBlock) int {
-	if fb.Info != nil {
-		return p.lineAt[p.line(fb.Info.Segment.Start)-1]
+	off := fb.Pos()
+	switch {
+	case off >= 0:
+	case fb.Info != nil:
+		off = fb.Info.Segment.Start
+	case fb.Lines().Len() > 0:
+		off = p.lineAt[max(p.line(fb.Lines().At(0).Start)-2, 0)]
+	default:
+		off = 0
 	}
-	if fb.Lines().Len() > 0 {
-		l := p.line(fb.Lines().At(0).Start)
-		return p.lineAt[max(l-2, 0)]
-	}
-	return 0
+	return p.lineAt[p.line(off)-1]
 }
 
 // checkClosed reports a fence that runs to the end of the file: CommonMark
@@ -291,7 +294,10 @@ func (p *parser) fenceStart(fb *ast.FencedCodeBlock) int {
 func (p *parser) checkClosed(fb *ast.FencedCodeBlock) error {
 	src := p.ch.Body
 	start := p.fenceStart(fb)
-	open := strings.TrimLeft(string(src[start:p.lineEnd(start)]), " ")
+	open := strings.TrimLeft(string(src[start:p.lineEnd(start)]), " >")
+	if open == "" || (open[0] != '`' && open[0] != '~') {
+		return nil // not where a fence starts: nothing to check
+	}
 	ch := open[0]
 	n := len(open) - len(strings.TrimLeft(open, string(ch)))
 	after := start
