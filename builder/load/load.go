@@ -240,7 +240,9 @@ func (p *parser) blocks() error {
 				err = course.Errorf(p.fencePos(fb), "output block follows a nocompare block; remove one of the two")
 				return ast.WalkStop, err
 			}
-			p.attachOutput(prev, fb)
+			if err = p.attachOutput(prev, fb); err != nil {
+				return ast.WalkStop, err
+			}
 			prev = nil
 			return ast.WalkSkipChildren, nil
 		}
@@ -563,10 +565,22 @@ func (p *parser) fileBlock(b *course.Block, f string) error {
 	return nil
 }
 
-func (p *parser) attachOutput(b *course.Block, fb *ast.FencedCodeBlock) {
+// MaxExpected bounds an expected output: the matcher and the page are made
+// for outputs a reader reads, not for data dumps.
+const MaxExpected = 1 << 20
+
+func (p *parser) attachOutput(b *course.Block, fb *ast.FencedCodeBlock) error {
 	text, span := p.code(fb)
+	pos := p.fencePos(fb)
+	if len(text) > MaxExpected {
+		return course.Errorf(pos, "expected output is %d bytes; the limit is %d (show a part, and {{...}} for the rest)", len(text), MaxExpected)
+	}
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return course.Errorf(p.pos(span[0]+i), "expected output contains a NUL byte: outputs are text")
+	}
 	b.HasExpected = true
 	b.Expected = text
-	b.ExpectedPos = p.fencePos(fb)
+	b.ExpectedPos = pos
 	b.ExpectedSpan = span
+	return nil
 }

@@ -154,3 +154,17 @@ func TestParseInfo(t *testing.T) {
 		}
 	}
 }
+
+func TestHugeAndBinaryExpectedOutputs(t *testing.T) {
+	head := "---\ntitle: A\n---\n\n```sql {node=primary}\nSELECT 1;\n```\n\n```output\n"
+	huge := head + strings.Repeat("0123456789\n", 1_000_000) + "```\n"
+	_, err := Chapter("c.md", []byte(huge), t.TempDir())
+	if err == nil || !strings.HasPrefix(err.Error(), "c.md:9: expected output is 11000000 bytes") {
+		t.Errorf("huge output: %v", err)
+	}
+	binary := head + "ab\ncd\x00ef\n```\n"
+	_, err = Chapter("c.md", []byte(binary), t.TempDir())
+	if err == nil || !strings.HasPrefix(err.Error(), "c.md:11: expected output contains a NUL byte") {
+		t.Errorf("binary output: %v", err)
+	}
+}
