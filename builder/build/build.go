@@ -109,7 +109,7 @@ func Site(ctx context.Context, cfg Config) (err error) {
 		return err
 	}
 	start := time.Now()
-	img, err := stand.EnsureImage(ctx, cfg.path("stand", "image", "build.sh"), cfg.Log)
+	img, err := stand.EnsureImage(ctx, stand.DefaultSource(cfg.Root), cfg.Log)
 	if err != nil {
 		return err
 	}

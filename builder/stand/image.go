@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -35,34 +36,49 @@ type Image struct {
 	ID  string
 }
 
-// EnsureImage returns an image the stand can run: a local postgres:17, a
-// pulled one, or one built by buildScript. Progress goes to log.
-func EnsureImage(ctx context.Context, buildScript string, log io.Writer) (Image, error) {
+// Source says where an image can come from: the official image (present or
+// pulled), or the local one, made by Script when missing.
+type Source struct {
+	Official string
+	Local    string
+	Script   string // called as: bash Script Local
+}
+
+// DefaultSource is the course's: postgres:17, else replcourse/postgres:17
+// built by stand/image/build.sh under root.
+func DefaultSource(root string) Source {
+	return Source{Official: OfficialImage, Local: LocalImage, Script: filepath.Join(root, "stand", "image", "build.sh")}
+}
+
+// EnsureImage returns an image the stand can run: the official image if
+// present or pullable, else the local one, built if missing. Progress goes
+// to log.
+func EnsureImage(ctx context.Context, src Source, log io.Writer) (Image, error) {
 	cli, err := newClient(ctx)
 	if err != nil {
 		return Image{}, err
 	}
 	defer cli.Close()
-	for _, ref := range []string{OfficialImage, LocalImage} {
+	for _, ref := range []string{src.Official, src.Local} {
 		if img, ok := inspectImage(ctx, cli, ref); ok {
 			return img, nil
 		}
 	}
-	fmt.Fprintf(log, "image: %s not present; trying to pull it\n", OfficialImage)
-	if err := pull(ctx, cli, OfficialImage); err == nil {
-		if img, ok := inspectImage(ctx, cli, OfficialImage); ok {
+	fmt.Fprintf(log, "image: %s not present; trying to pull it\n", src.Official)
+	if err := pull(ctx, cli, src.Official); err == nil {
+		if img, ok := inspectImage(ctx, cli, src.Official); ok {
 			return img, nil
 		}
 	} else {
-		fmt.Fprintf(log, "image: pull failed (%v); building %s from Debian's packages\n", firstLine(err.Error()), LocalImage)
+		fmt.Fprintf(log, "image: pull failed (%v); building %s from Debian's packages\n", firstLine(err.Error()), src.Local)
 	}
-	if err := runBuild(ctx, buildScript, log); err != nil {
+	if err := runBuild(ctx, src, log); err != nil {
 		return Image{}, err
 	}
-	if img, ok := inspectImage(ctx, cli, LocalImage); ok {
+	if img, ok := inspectImage(ctx, cli, src.Local); ok {
 		return img, nil
 	}
-	return Image{}, &EnvError{Msg: fmt.Sprintf("image build finished but %s is missing; run `make image` to see why", LocalImage)}
+	return Image{}, &EnvError{Msg: fmt.Sprintf("image build finished but %s is missing; run `make image` to see why", src.Local)}
 }
 
 func inspectImage(ctx context.Context, cli *client.Client, ref string) (Image, bool) {
@@ -84,8 +100,8 @@ func pull(ctx context.Context, cli *client.Client, ref string) error {
 	return rc.Wait(ctx)
 }
 
-func runBuild(ctx context.Context, script string, log io.Writer) error {
-	cmd := exec.CommandContext(ctx, "bash", script, LocalImage)
+func runBuild(ctx context.Context, src Source, log io.Writer) error {
+	cmd := exec.CommandContext(ctx, "bash", src.Script, src.Local)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {

@@ -17,7 +17,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"replcourse/builder/build"
@@ -57,7 +56,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	case "image":
 		var img stand.Image
-		if img, err = stand.EnsureImage(ctx, filepath.Join(cfg.Root, "stand", "image", "build.sh"), stdout); err == nil {
+		if img, err = stand.EnsureImage(ctx, stand.DefaultSource(cfg.Root), stdout); err == nil {
 			fmt.Fprintf(stdout, "image %s (%s)\n", img.Ref, img.ID)
 		}
 	default:
