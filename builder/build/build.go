@@ -26,6 +26,7 @@ type Config struct {
 	Until   int    // stop after this chapter number (0: all)
 	Verbose bool   // print every block's output
 	Log     io.Writer
+	Timings *Timings // when set, filled with where the time went
 }
 
 func (c Config) path(parts ...string) string {
@@ -104,26 +105,38 @@ func refsDefined(text string, defined map[string]bool, pos course.Pos) error {
 // Site runs the whole verified build: image, fresh stand, every block,
 // then public/. The stand is removed before it returns, whatever happened.
 func Site(ctx context.Context, cfg Config) (err error) {
+	tm := cfg.Timings
+	if tm == nil {
+		tm = &Timings{}
+	}
+	start := time.Now()
 	c, err := Load(cfg)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	tm.Load = time.Since(start)
+	t0 := time.Now()
 	img, err := stand.EnsureImage(ctx, stand.DefaultSource(cfg.Root), cfg.Log)
 	if err != nil {
 		return err
 	}
+	tm.Image = time.Since(t0)
 	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.path("stand", "compose.yaml"), Image: img, Log: cfg.Log})
 	if err != nil {
 		return err
 	}
 	defer func() {
+		t0 := time.Now()
 		if cerr := st.Close(); cerr != nil && err == nil {
 			err = &stand.EnvError{Msg: cerr.Error()}
 		}
+		tm.Teardown = time.Since(t0)
+		tm.Total = time.Since(start)
 	}()
 	fmt.Fprintf(cfg.Log, "stand %s on image %s\n", st.Project(), img.Ref)
-	res, err := run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: progress(cfg)})
+	t0 = time.Now()
+	res, err := run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: tm.observe(progress(cfg))})
+	tm.Run = time.Since(t0)
 	if err != nil {
 		return err
 	}
@@ -138,7 +151,10 @@ func Site(ctx context.Context, cfg Config) (err error) {
 		Verified: render.Verified{Server: st.Server(), Image: imageLabel(img), BuiltAt: time.Now().UTC()},
 		Expand:   func(s string) (string, error) { return check.Substitute(s, res.Vars) },
 	}
-	if err := render.Write(site, public); err != nil {
+	t0 = time.Now()
+	err = render.Write(site, public)
+	tm.Render = time.Since(t0)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.Log, "verified %d blocks in %s; site written to %s\n", len(res.Blocks), time.Since(start).Round(time.Millisecond), public)
