@@ -5,7 +5,7 @@ BIN     := bin/coursebuild
 # builder and the tests remove their own containers.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: site test image check unit build clean fuzz
+.PHONY: site test image check unit build clean fuzz bench soak
 
 ## site: image if missing → fresh stand → verify every block → public/
 site: build
@@ -34,6 +34,16 @@ image: build
 ## check: parse and check the chapters without running anything
 check: build
 	./$(BIN) check
+
+## bench: full verified build with its breakdown, per-block costs, SQL path vs psql per block; recorded under bench/
+bench: build image
+	$(GO) run ./builder/cmd/coursebench -out bench
+	$(GO) test -run '^$$' -bench . -benchmem ./builder/render/
+
+N ?= 10
+## soak: N full verified builds from fresh stands (make soak N=10): pass count and spread of wall times
+soak: build image
+	$(GO) run ./builder/cmd/coursebench -soak $(N)
 
 build:
 	$(GO) build -o $(BIN) ./builder/cmd/coursebuild

@@ -20,8 +20,8 @@ type ChapterTime struct {
 	Wall time.Duration
 }
 
-// BlockTime is one executed block: its node, kind and the time the node
-// took (the block's own execution, as measured around the call).
+// BlockTime is one executed block and its wall time, retries of an
+// eventually block and the waits between them included.
 type BlockTime struct {
 	Block    *course.Block
 	Duration time.Duration
@@ -51,7 +51,7 @@ func (t *Timings) observe(next func(i, n int, b *course.Block, r *course.Result)
 			current, chStart = b.Chapter, now
 		}
 		if r != nil {
-			t.Blocks = append(t.Blocks, BlockTime{Block: b, Duration: r.Duration, Attempts: r.Attempts})
+			t.Blocks = append(t.Blocks, BlockTime{Block: b, Duration: r.Elapsed, Attempts: r.Attempts})
 			if i == n-1 {
 				t.Chapters = append(t.Chapters, ChapterTime{File: current.File, Wall: now.Sub(chStart)})
 			}

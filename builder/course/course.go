@@ -126,6 +126,7 @@ type Result struct {
 	Exit     int               // shell exit status; 0 for SQL and host blocks
 	Failed   bool              // an SQL error or a non-zero exit
 	Duration time.Duration     // wall time of the last attempt
+	Elapsed  time.Duration     // wall time of all attempts and the waits between them
 	Attempts int               // runs until it matched (eventually blocks)
 	Captures map[string]string // values captured by {{kind:name}} placeholders
 }

@@ -114,10 +114,11 @@ func runBlock(ctx context.Context, st Stand, b *course.Block, vars check.Capture
 	}
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		r, err := attemptBlock(ctx, st, b, code)
 		if r != nil {
-			r.Attempts = attempt
+			r.Attempts, r.Elapsed = attempt, time.Since(start)
 		}
 		if err != nil {
 			return r, withLogs(ctx, st, b, err)
