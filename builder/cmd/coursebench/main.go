@@ -152,4 +152,3 @@ func memTotal() string {
 	}
 	return "unknown memory"
 }
-
