@@ -151,6 +151,11 @@ func Site(ctx context.Context, cfg Config) (err error) {
 		Verified: render.Verified{Server: st.Server(), Image: imageLabel(img), BuiltAt: time.Now().UTC()},
 		Expand:   func(s string) (string, error) { return check.Substitute(s, res.Vars) },
 	}
+	// An interrupt that arrived while the last block ran must not let a
+	// new site replace the last good one.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	t0 = time.Now()
 	err = render.Write(site, public)
 	tm.Render = time.Since(t0)

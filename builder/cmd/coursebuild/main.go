@@ -77,7 +77,7 @@ func report(ctx context.Context, err error, stderr io.Writer) int {
 		ee *stand.EnvError
 	)
 	switch {
-	case ctx.Err() != nil:
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "coursebuild: interrupted; the stand was removed and public/ left as it was")
 		return 130
 	case errors.As(err, &ce):
