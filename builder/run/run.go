@@ -45,6 +45,12 @@ type Options struct {
 	Until int
 	// OnBlock is called before (r == nil) and after each executed block.
 	OnBlock func(i, n int, b *course.Block, r *course.Result)
+	// KeepGoing continues past output mismatches, as updating the
+	// expectations needs: each is kept in Results.Mismatches with the
+	// expected text rewritten from the real output (BlockError.Masked), and
+	// the values that rewritten text captures flow into later blocks.
+	// Any other failure still stops the run.
+	KeepGoing bool
 }
 
 // Results maps each executed block to what it produced; Vars holds every
@@ -53,6 +59,8 @@ type Results struct {
 	Blocks map[*course.Block]*course.Result
 	Vars   check.Captures
 	Series map[*course.Probe]*course.Series
+	// Mismatches are the blocks a KeepGoing run went past, in order.
+	Mismatches []*BlockError
 }
 
 // Run executes the course's blocks in document order on st. It stops at the
@@ -70,6 +78,10 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 		ss.before(ctx, b)
 		r, err := runBlock(ctx, st, b, res.Vars)
 		ss.after(ctx, b)
+		if opt.KeepGoing && keepGoing(b, r, err, res.Vars) {
+			res.Mismatches = append(res.Mismatches, err.(*BlockError))
+			err = nil
+		}
 		if r != nil {
 			res.Blocks[b] = r
 			for k, v := range r.Captures {
@@ -85,6 +97,24 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 	}
 	return res, nil
 }
+
+// keepGoing reports whether err is a mismatch a KeepGoing run goes past;
+// if so it sets the rewritten expectation and the captures it makes, as
+// if the block had matched it.
+func keepGoing(b *course.Block, r *course.Result, err error, vars check.Captures) bool {
+	be, ok := err.(*BlockError)
+	if !ok || !be.Mismatch || r == nil {
+		return false
+	}
+	be.Masked = check.Mask(b.Expected, r.Output, vars)
+	if m := check.Match(be.Masked, r.Output, vars); m.OK {
+		r.Captures = m.Captures
+	}
+	return true
+}
+
+// Blocks returns the blocks a run with this until executes, in order.
+func Blocks(c *course.Course, until int) []*course.Block { return runnable(c, until) }
 
 func runnable(c *course.Course, until int) []*course.Block {
 	var out []*course.Block
@@ -227,6 +257,9 @@ type BlockError struct {
 	Output   string // the actual (possibly partial) output
 	Diff     string // expected/actual unified diff, for a mismatch
 	Logs     string // the node's last log lines
+	// Masked is the expected text rewritten from the actual output
+	// (check.Mask), set for the mismatches a KeepGoing run goes past.
+	Masked string
 }
 
 func (e *BlockError) Error() string {

@@ -216,3 +216,62 @@ func TestProbeSamplesAcrossItsBlocks(t *testing.T) {
 		t.Errorf("last sample at %s, before the last block started at %s", last.T, s.Marks[1].T)
 	}
 }
+
+// TestKeepGoingPastMismatches checks the update mode's run: it goes past a
+// mismatch, rewrites its expectation keeping the placeholders, lets the
+// capture of the rewritten text reach the next block, and still stops at
+// a block whose fails= declaration no longer holds.
+func TestKeepGoingPastMismatches(t *testing.T) {
+	var seen string
+	st := &fakeStand{sql: func(node, script string, call int) (string, bool, error) {
+		switch call {
+		case 1:
+			return " lsn       | state\n-----------+---------\n 0/3000148 | catchup\n(1 row)\n", false, nil
+		case 2:
+			seen = script
+			return "ok\n", false, nil
+		}
+		return "fine\n", false, nil
+	}}
+	b1 := block("sql", "primary", "SELECT 1;", "       lsn       |   state\n-----------------+-----------\n {{lsn:at}}      | streaming\n(1 row)\n")
+	b2 := block("sql", "primary", "SELECT '{{@at}}';", "ok\n")
+	b3 := block("sql", "primary", "SELECT 3;", "fine\n")
+	b3.Fails = true
+	b4 := block("sql", "primary", "SELECT 4;", "never\n")
+	res, err := Run(context.Background(), st, courseOf(b1, b2, b3, b4), Options{KeepGoing: true})
+	var be *BlockError
+	if !errors.As(err, &be) || be.Block != b3 || be.Mismatch {
+		t.Fatalf("want the fails=true block to stop the run, got %v", err)
+	}
+	if len(res.Mismatches) != 1 || res.Mismatches[0].Block != b1 {
+		t.Fatalf("mismatches: %+v", res.Mismatches)
+	}
+	want := "    lsn     |  state\n------------+---------\n {{lsn:at}} | catchup\n(1 row)\n"
+	if got := res.Mismatches[0].Masked; got != want {
+		t.Errorf("masked:\n%s\nwant:\n%s", got, want)
+	}
+	if seen != "SELECT '0/3000148';" {
+		t.Errorf("the capture of the rewritten text did not reach block 2: %q", seen)
+	}
+	if res.Blocks[b4] != nil {
+		t.Error("the run went past a hard error")
+	}
+}
+
+// TestKeepGoingEventuallyTakesLastOutput checks that an eventually block
+// that never matches is rewritten from its last attempt.
+func TestKeepGoingEventuallyTakesLastOutput(t *testing.T) {
+	st := &fakeStand{sql: func(_, _ string, call int) (string, bool, error) {
+		return fmt.Sprintf("attempt %d\n", call), false, nil
+	}}
+	b := block("sql", "replica", "SELECT 1;", "caught up\n")
+	b.Eventually = 300 * time.Millisecond
+	res, err := Run(context.Background(), st, courseOf(b), Options{KeepGoing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Blocks[b]
+	if len(res.Mismatches) != 1 || r.Attempts < 2 || res.Mismatches[0].Masked != fmt.Sprintf("attempt %d\n", r.Attempts) {
+		t.Errorf("attempts %d, mismatches %+v", r.Attempts, res.Mismatches)
+	}
+}
