@@ -79,33 +79,6 @@ func Match(expected, actual string, known Captures) Result {
 	return Result{Diff: m.render(ops)}
 }
 
-// Mask turns an actual output into an expected text: lines that matched
-// keep the expected line (with its placeholders), the others take the
-// actual line. It is the text an "update expectations" mode would write.
-func Mask(expected, actual string, known Captures) string {
-	m, err := newMatcher(expected, actual, known)
-	if err != nil {
-		return joinLines(splitLines(actual))
-	}
-	var out []string
-	if _, ok := m.search(); ok {
-		for _, e := range m.exp {
-			out = append(out, e.text)
-		}
-		return joinLines(out)
-	}
-	ops, _ := m.verify(m.align())
-	for _, o := range ops {
-		switch o.kind {
-		case opEq, opWild:
-			out = append(out, m.exp[o.i].text)
-		case opIns:
-			out = append(out, m.act[o.j].text)
-		}
-	}
-	return joinLines(out)
-}
-
 // Substitute replaces each {{@name}} in text (code or prose) with the
 // captured value. An unknown or malformed name is an error naming it.
 func Substitute(text string, caps Captures) (string, error) {

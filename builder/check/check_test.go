@@ -329,3 +329,19 @@ func TestReferencesAndCaptureNames(t *testing.T) {
 		t.Errorf("CaptureNames = %q", got)
 	}
 }
+
+// TestMaskNeverWritesVolatileValues checks that text taken from an actual
+// output has its LSNs, WAL file names and timestamps replaced, whether the
+// line is new or replaces a changed one.
+func TestMaskNeverWritesVolatileValues(t *testing.T) {
+	exp := "state streaming\nlsn {{lsn}} at {{ts}}\n"
+	act := "state catchup at 0/3000148\nlsn 0/3000148 at 2026-11-25 18:44:32.541012+00\nfile 000000010000000000000003 since 2026-11-25 18:44:33+00\n"
+	got := Mask(exp, act, nil)
+	want := "state catchup at {{lsn}}\nlsn {{lsn}} at {{ts}}\nfile {{walfile}} since {{ts}}\n"
+	if got != want {
+		t.Errorf("Mask = %q, want %q", got, want)
+	}
+	if r := Match(got, act, nil); !r.OK {
+		t.Errorf("masked text does not match:\n%s", r.Diff)
+	}
+}

@@ -1,0 +1,346 @@
+package check
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/width"
+)
+
+// volatileRE finds values that are never the same twice and must never be
+// written into an expectation: timestamps, WAL file names and LSNs. Order
+// matters: a timestamp is replaced before its digits could look like
+// anything else.
+var volatileRE = []struct {
+	re *regexp.Regexp
+	ph string
+}{
+	{regexp.MustCompile(`\b` + tsRE + `\b`), "{{ts}}"},
+	{regexp.MustCompile(`\b` + kinds["walfile"].re + `\b`), "{{walfile}}"},
+	{regexp.MustCompile(`\b` + kinds["lsn"].re + `\b`), "{{lsn}}"},
+}
+
+// maskVolatile replaces the timestamps, WAL file names and LSNs of an
+// actual text with their placeholders.
+func maskVolatile(s string) string {
+	for _, v := range volatileRE {
+		s = v.re.ReplaceAllLiteralString(s, v.ph)
+	}
+	return s
+}
+
+// outLine is one line of a masked text; kept says it is an expected line
+// as written, which re-padding leaves alone unless its table changed.
+type outLine struct {
+	text string
+	kept bool
+}
+
+// Mask turns an actual output into an expected text, as an update of the
+// expectations would write it:
+//   - a line that matches keeps the expected line, placeholders included;
+//   - a changed line that pairs with an expected line of the same shape (a
+//     table row with as many cells, a line with as many words) keeps each
+//     expected cell or word that still matches, and takes the others from
+//     the actual line;
+//   - any text taken from the actual output has its timestamps, WAL file
+//     names and LSNs replaced by {{ts}}, {{walfile}} and {{lsn}};
+//   - a psql table with a changed line is re-padded as psql pads it, so
+//     its columns line up again; a table of kept lines stays as written.
+//
+// The result matches actual whenever the masking allows it; otherwise
+// Mask falls back to the masked actual lines, then to the actual lines.
+func Mask(expected, actual string, known Captures) string {
+	m, err := newMatcher(expected, actual, known)
+	if err != nil {
+		return maskedActual(actual)
+	}
+	if _, ok := m.search(); ok {
+		var out []string
+		for _, e := range m.exp {
+			out = append(out, e.text)
+		}
+		return joinLines(out)
+	}
+	ops, _ := m.verify(m.align())
+	for _, text := range []string{joinLines(repad(m.merge(ops, known))), maskedActual(actual)} {
+		if Match(text, actual, known).OK {
+			return text
+		}
+	}
+	return joinLines(splitLines(actual))
+}
+
+func maskedActual(actual string) string {
+	var out []outLine
+	for _, l := range splitLines(actual) {
+		out = append(out, outLine{text: maskVolatile(l)})
+	}
+	return joinLines(repad(out))
+}
+
+// merge writes the masked lines for an alignment: kept lines as written,
+// changed ones paired with the deleted expected line they replace. It
+// replays the captures in reading order, so a kept cell's reference is
+// checked against the value this output captured.
+func (m *matcher) merge(ops []op, known Captures) []outLine {
+	var out []outLine
+	cs := newCapState()
+	for k := 0; k < len(ops); {
+		o := ops[k]
+		if !isChange(o) {
+			if o.kind == opEq {
+				m.lineMatch(&m.exp[o.i], &m.act[o.j], cs)
+			}
+			if o.kind == opEq || o.kind == opWild {
+				out = append(out, outLine{text: m.exp[o.i].text, kept: true})
+			}
+			k++
+			continue
+		}
+		end := k
+		for end < len(ops) && isChange(ops[end]) {
+			end++
+		}
+		out = append(out, m.mergeChange(ops[k:end], known, cs)...)
+		k = end
+	}
+	return out
+}
+
+// mergeChange pairs the n-th deleted expected line of a change with its
+// n-th inserted actual line; unpaired deletions are dropped.
+func (m *matcher) mergeChange(ops []op, known Captures, cs *capState) []outLine {
+	var dels []int
+	var out []outLine
+	for _, o := range ops {
+		if o.kind == opDel {
+			dels = append(dels, o.i)
+		}
+	}
+	n := 0
+	for _, o := range ops {
+		if o.kind != opIns {
+			continue
+		}
+		a := &m.act[o.j]
+		text := maskVolatile(a.text)
+		if n < len(dels) {
+			if merged, ok := mergeLine(&m.exp[dels[n]], a, known, cs); ok {
+				text = merged
+			}
+			n++
+		}
+		out = append(out, outLine{text: text})
+	}
+	return out
+}
+
+// mergeLine keeps the parts of an expected line that still match a changed
+// actual line of the same shape: cells of a table row, else words.
+func mergeLine(e *expLine, a *line, known Captures, cs *capState) (string, bool) {
+	if e.wild {
+		return "", false
+	}
+	if e.kind == cellLine && a.kind == cellLine {
+		if len(e.cellPats) != len(a.cells) {
+			return "", false
+		}
+		expRaw, actRaw := strings.Split(e.text, "|"), strings.Split(a.text, "|")
+		for k, p := range e.cellPats {
+			mark := cs.mark()
+			if p.match(a.cells[k], cs) {
+				actRaw[k] = expRaw[k]
+			} else {
+				cs.undo(mark)
+				actRaw[k] = maskVolatile(actRaw[k])
+			}
+		}
+		return strings.Join(actRaw, "|"), true
+	}
+	if e.kind != plainLine || a.kind != plainLine {
+		return "", false
+	}
+	return mergeWords(e.text, a.text, known)
+}
+
+var wordRE = regexp.MustCompile(`\S+`)
+
+// mergeWords keeps each expected word that matches the actual word in its
+// place, with the actual line's spacing. Lines with different numbers of
+// words are not merged: a placeholder may stand for several words.
+func mergeWords(exp, act string, known Captures) (string, bool) {
+	ew := strings.Fields(exp)
+	locs := wordRE.FindAllStringIndex(act, -1)
+	if len(ew) != len(locs) || len(ew) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	last := 0
+	for k, loc := range locs {
+		b.WriteString(act[last:loc[0]])
+		word := act[loc[0]:loc[1]]
+		if wordMatches(ew[k], word, known) {
+			b.WriteString(ew[k])
+		} else {
+			b.WriteString(maskVolatile(word))
+		}
+		last = loc[1]
+	}
+	b.WriteString(act[last:])
+	return b.String(), true
+}
+
+// wordMatches compiles one expected word on its own; a word that cannot
+// stand alone (a reference to a capture of its own text) does not match.
+func wordMatches(pat, word string, known Captures) bool {
+	segs, err := parseSegments(pat)
+	if err != nil {
+		return false
+	}
+	p, err := compile(segs, &scope{known: known, caps: map[string]*placeholder{}})
+	return err == nil && p.match(word, nil)
+}
+
+// repad re-aligns each psql table that holds a changed line; tables made
+// only of kept lines stay as written.
+func repad(lines []outLine) []string {
+	texts := make([]string, len(lines))
+	for i, l := range lines {
+		texts[i] = l.text
+	}
+	cls := classify(texts)
+	for s := 0; s < len(cls); s++ {
+		if cls[s].kind != sepLine {
+			continue
+		}
+		first, end := s, s+1
+		if s > 0 && cls[s-1].kind == cellLine {
+			first = s - 1
+		}
+		for end < len(cls) && (cls[end].kind == cellLine || isMultiWild(cls[end].text)) {
+			end++
+		}
+		if changed(lines[first:end]) {
+			formatTable(texts, cls, first, s, end)
+		}
+		s = end - 1
+	}
+	return texts
+}
+
+func changed(lines []outLine) bool {
+	for _, l := range lines {
+		if !l.kept {
+			return true
+		}
+	}
+	return false
+}
+
+// cell is one cell of a table line, parsed from its padding.
+type cell struct {
+	text  string
+	align byte // 'l', 'r' or 'c' (headers)
+	cont  bool // ends with psql's '+' continuation mark
+}
+
+func parseCell(raw string, header bool) cell {
+	c := cell{align: 'l'}
+	// Like normalizeCell: a trailing '+' is psql's continuation mark.
+	body, cont := strings.CutSuffix(strings.TrimRight(raw, " "), "+")
+	c.cont = cont
+	lead := len(body) - len(strings.TrimLeft(body, " "))
+	c.text = strings.Trim(body, " ")
+	switch {
+	case header:
+		c.align = 'c'
+	case lead >= 2 || lead == 1 && looksNumeric(c.text) && len(raw)-len(strings.TrimRight(raw, " ")) <= 1:
+		c.align = 'r'
+	}
+	return c
+}
+
+// looksNumeric guesses psql's right alignment for a cell that fills its
+// column, where the padding does not tell.
+func looksNumeric(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	if strings.HasPrefix(s, "{{") {
+		return strings.HasPrefix(s, "{{int") || strings.HasPrefix(s, "{{num") || strings.HasPrefix(s, "{{pid") ||
+			strings.HasPrefix(s, "{{oid") || strings.HasPrefix(s, "{{xid") || strings.HasPrefix(s, "{{bytes")
+	}
+	return strings.Trim(s, "0123456789.e+-") == ""
+}
+
+// formatTable rewrites texts[first:end] (header, separator at sep, rows)
+// with psql's padding: one space each side, columns as wide as their
+// widest cell, headers centred.
+func formatTable(texts []string, cls []line, first, sep, end int) {
+	ncol := cls[sep].plus + 1
+	rows := map[int][]cell{}
+	widths := make([]int, ncol)
+	for i := first; i < end; i++ {
+		if i == sep || cls[i].kind != cellLine {
+			continue
+		}
+		raws := strings.Split(texts[i], "|")
+		cells := make([]cell, ncol)
+		for k := range cells {
+			cells[k] = parseCell(raws[k], i < sep)
+			widths[k] = max(widths[k], displayWidth(cells[k].text))
+		}
+		rows[i] = cells
+	}
+	for i, cells := range rows {
+		texts[i] = formatRow(cells, widths)
+	}
+	dashes := make([]string, ncol)
+	for k, w := range widths {
+		dashes[k] = strings.Repeat("-", w+2)
+	}
+	texts[sep] = strings.Join(dashes, "+")
+}
+
+func formatRow(cells []cell, widths []int) string {
+	var b strings.Builder
+	for k, c := range cells {
+		if k > 0 {
+			b.WriteByte('|')
+		}
+		pad := widths[k] - displayWidth(c.text)
+		left := 0
+		switch c.align {
+		case 'r':
+			left = pad
+		case 'c':
+			left = pad / 2
+		}
+		b.WriteString(" " + strings.Repeat(" ", left) + c.text + strings.Repeat(" ", pad-left))
+		if c.cont {
+			b.WriteByte('+')
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// displayWidth counts terminal columns: wide East Asian characters take
+// two, combining marks none.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
+		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
