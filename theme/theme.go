@@ -2,9 +2,10 @@
 // the static assets, embedded so the builder works from any directory.
 //
 // The templates are html/template files. layout.html defines "layout", the
-// page shell (CSP meta, header, footer); each page file (index.html,
-// chapter.html) defines "main" and is executed as "layout". The data each
-// template reads is described at the top of the template file.
+// page shell (CSP meta, header with the search form, footer); each page
+// file (index.html, chapter.html, print.html) defines "main" and is
+// executed as "layout". The data each template reads is described at the
+// top of the template file.
 //
 // The chapter body is produced by the renderer, not by a template; site.css
 // styles the markup it emits:
@@ -15,6 +16,13 @@
 //	  pre.chroma > code      (chroma, CSS classes only)
 //	  div.output.{verified|nocompare}
 //	    > p.output-label, pre.output-text > samp | p.output-empty
+//	figure.chart-figure      > svg.chart (.chart-*), figcaption.chart-caption
+//	figure.diagram-figure    > div.diagram-scroll > svg.topology (.topo-*),
+//	                           figcaption.diagram-caption
+//
+// The pages carry a Content-Security-Policy that allows only the site's own
+// files ('self', which Chromium matches against file:// pages too), no
+// inline script and no style attributes; everything here keeps to it.
 package theme
 
 import (
@@ -42,9 +50,11 @@ const ChromaCSS = "assets/chroma.css"
 // win over the chroma styles' backgrounds.
 func Stylesheets() []string { return []string{ChromaCSS, "assets/site.css"} }
 
-// Scripts returns the scripts every page links. They only enhance (copy
-// buttons); every page reads fully without them.
-func Scripts() []string { return []string{"assets/site.js"} }
+// Scripts returns the scripts every page links. They only enhance: copy
+// buttons (site.js) and search (search.js, which loads the renderer's
+// assets/search-index.js when the reader first searches). Every page reads
+// fully without them.
+func Scripts() []string { return []string{"assets/site.js", "assets/search.js"} }
 
 // FS returns every embedded file (templates/ and static/).
 func FS() fs.FS { return files }

@@ -86,7 +86,7 @@ func TestStaticAssets(t *testing.T) {
 	}
 	// The classes the renderer emits (see the package comment).
 	for _, sel := range []string{
-		"@media (prefers-color-scheme: dark)", ".block", ".block-head", ".node.node-primary", ".node.node-replica",
+		"@media screen and (prefers-color-scheme: dark)", "@media print", ".block", ".block-head", ".node.node-primary", ".node.node-replica",
 		".node.node-subscriber", ".node.node-host", ".output-label", ".output.nocompare", ".block.norun",
 		".status.norun", ".path", ".output-empty", ".toc", ".pager", "--measure: 70ch",
 	} {

@@ -157,11 +157,12 @@ func Site(ctx context.Context, cfg Config) (err error) {
 		return err
 	}
 	t0 = time.Now()
-	err = render.Write(site, public)
+	rs, err := render.Write(site, public)
 	tm.Render = time.Since(t0)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(cfg.Log, "search index: %d KiB\n", (rs.SearchIndexBytes+1023)/1024)
 	fmt.Fprintf(cfg.Log, "verified %d blocks in %s; site written to %s\n", len(res.Blocks), time.Since(start).Round(time.Millisecond), public)
 	return nil
 }

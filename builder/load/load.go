@@ -399,6 +399,10 @@ func (p *parser) classify(b *course.Block) error {
 	if b.Lang == "chart" {
 		return p.chartBlock(b)
 	}
+	// An empty ```diagram block: the page draws the stand's topology there.
+	if b.Lang == "diagram" && (len(a) > 0 || strings.TrimSpace(b.Code) != "") {
+		return course.Errorf(b.Pos, "a diagram block takes no attributes and must be empty: the build draws the stand's topology there")
+	}
 	if _, ok := a["probe"]; ok {
 		return course.Errorf(b.Pos, "probe= goes on ```chart blocks; running blocks say sample=NAME")
 	}

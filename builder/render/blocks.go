@@ -11,6 +11,7 @@ import (
 
 	"replcourse/builder/chart"
 	"replcourse/builder/course"
+	"replcourse/builder/topology"
 )
 
 // fenceLang is the language of a fenced block as the loader reads it: the
@@ -63,6 +64,7 @@ func bindBlocks(ch *course.Chapter, doc ast.Node, src []byte) (map[*ast.FencedCo
 type fenceRenderer struct {
 	w      *writer
 	blocks map[*ast.FencedCodeBlock]*course.Block
+	code   map[*ast.FencedCodeBlock]string // code as shown, for the search index
 }
 
 // RegisterFuncs implements renderer.NodeRenderer.
@@ -74,43 +76,53 @@ func (r *fenceRenderer) render(out util.BufWriter, _ []byte, n ast.Node, enterin
 	if !entering {
 		return ast.WalkContinue, nil
 	}
-	b := r.blocks[n.(*ast.FencedCodeBlock)]
+	fb := n.(*ast.FencedCodeBlock)
+	b := r.blocks[fb]
 	if b == nil { // bindBlocks pairs every fence it leaves in the tree
 		return ast.WalkStop, fmt.Errorf("internal: code block without a loaded block")
 	}
-	s, err := r.w.block(b)
+	s, code, err := r.w.block(b)
 	if err != nil {
 		return ast.WalkStop, err
+	}
+	if code != "" {
+		if r.code == nil {
+			r.code = map[*ast.FencedCodeBlock]string{}
+		}
+		r.code[fb] = code
 	}
 	_, _ = out.WriteString(s)
 	return ast.WalkSkipChildren, nil
 }
 
-// block returns the HTML of one block: head, highlighted code, and for an
-// executed block the output panel.
-func (w *writer) block(b *course.Block) (string, error) {
-	if b.Chart != nil {
-		return w.chart(b), nil
+// block returns the HTML of one block — head, highlighted code, and for
+// an executed block the output panel — and its code as shown. Charts and
+// diagrams are pictures drawn by the build, with no code.
+func (w *writer) block(b *course.Block) (html, code string, err error) {
+	switch {
+	case b.Chart != nil:
+		return w.chart(b), "", nil
+	case b.Lang == diagramLang:
+		return diagram(b), "", nil
 	}
 	var res *course.Result
 	if b.Run {
 		if res = w.site.Results[b]; res == nil {
-			return "", fmt.Errorf("no result for block at %s (%s)", b.Pos, b.Command())
+			return "", "", fmt.Errorf("no result for block at %s (%s)", b.Pos, b.Command())
 		}
 	}
-	code, err := w.blockCode(b)
-	if err != nil {
-		return "", err
+	if code, err = w.blockCode(b); err != nil {
+		return "", "", err
 	}
 	var s strings.Builder
 	fmt.Fprintf(&s, "<figure class=\"%s\" id=\"%s\">\n", blockClass(b), b.ID())
 	blockHead(&s, b)
-	w.hl.write(&s, highlightLang(b), code)
+	s.WriteString(w.hl.html(highlightLang(b), code))
 	if res != nil {
 		outputPanel(&s, b, res)
 	}
 	s.WriteString("</figure>\n")
-	return s.String(), nil
+	return s.String(), code, nil
 }
 
 // blockCode is the code as shown: expanded, except a stand file, which is
@@ -243,6 +255,20 @@ func (w *writer) chart(b *course.Block) string {
 			m.Block.ID(), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Command()))
 	}
 	s.WriteString("</ol>\n</figcaption>\n</figure>\n")
+	return s.String()
+}
+
+// diagramLang is the language of a ```diagram block: an empty block where
+// the page shows the stand's topology.
+const diagramLang = "diagram"
+
+// diagram draws the stand's topology where the chapter put its block.
+func diagram(b *course.Block) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "<figure class=\"diagram-figure\" id=\"%s\">\n", b.ID())
+	s.WriteString(`<div class="diagram-scroll">`)
+	s.WriteString(topology.SVG(b.ID()))
+	s.WriteString("</div>\n<figcaption class=\"diagram-caption\">The stand this course builds; arrows point the way data flows.</figcaption>\n</figure>\n")
 	return s.String()
 }
 

@@ -36,28 +36,32 @@ func newMarkdown(fr *fenceRenderer) goldmark.Markdown {
 	return goldmark.New(opts...)
 }
 
-// renderChapter returns the chapter's body HTML and its table of contents.
-func (w *writer) renderChapter(ch *course.Chapter) (string, []tocEntry, error) {
+// renderChapter renders the chapter's body and gathers its table of
+// contents and its search sections.
+func (w *writer) renderChapter(ch *course.Chapter, self link) (*renderedChapter, error) {
 	src, err := w.expandProse(ch)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	fr := &fenceRenderer{w: w}
 	md := newMarkdown(fr)
 	doc := md.Parser().Parse(text.NewReader(src))
 	if fr.blocks, err = bindBlocks(ch, doc, src); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	ids := idSet{"content": true, "toc-title": true}
 	for _, b := range ch.Blocks {
 		ids[b.ID()] = true
 	}
-	toc := headings(doc, src, ids)
+	rc := &renderedChapter{link: self, toc: headings(doc, src, ids)}
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	return buf.String(), toc, nil
+	rc.body = buf.String()
+	// After rendering: the fence renderer has expanded the blocks' code.
+	rc.search = searchSections(doc, src, fr.code, self)
+	return rc, nil
 }
 
 // expandProse runs Expand over every line of the chapter body except the

@@ -6,6 +6,8 @@ import (
 	"html"
 	"path"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -16,21 +18,42 @@ import (
 )
 
 // highlighter turns code into chroma HTML with CSS classes (no inline
-// styles, which the pages' CSP forbids). It caches lexers by name,
-// misses included: lexers.Get on an unknown name scans every lexer's file
-// patterns, about 9 ms a call.
+// styles, which the pages' CSP forbids). Chapters are rendered in
+// parallel, so it is safe for concurrent use: the lexer table is behind a
+// mutex, chroma's lexers and formatter are safe to share, and the cache
+// locks itself.
 type highlighter struct {
 	get    func(name string) chroma.Lexer // lexers.Get; tests count calls
-	cache  map[string]chroma.Lexer        // nil value: known miss
 	format *chromahtml.Formatter
+	cache  *Cache
+	gen    uint64 // this Write's generation in cache
+
+	mu     sync.Mutex
+	lexers map[string]chroma.Lexer // by chroma name; nil value: known miss
+
+	highlighted, hits atomic.Int64
 }
 
-func newHighlighter() *highlighter {
+// newHighlighter highlights through cache, or through a cache of its own
+// when cache is nil (identical blocks are then still highlighted once).
+func newHighlighter(cache *Cache) *highlighter {
+	if cache == nil {
+		cache = NewCache()
+	}
 	return &highlighter{
 		get:    lexers.Get,
-		cache:  map[string]chroma.Lexer{},
 		format: chromahtml.New(chromahtml.WithClasses(true)),
+		cache:  cache,
+		gen:    cache.begin(),
+		lexers: map[string]chroma.Lexer{},
 	}
+}
+
+// done ends the Write: the cache forgets code this build did not show.
+// It returns how many blocks were highlighted and how many were cached.
+func (h *highlighter) done() (highlighted, hits int) {
+	h.cache.prune(h.gen)
+	return int(h.highlighted.Load()), int(h.hits.Load())
 }
 
 // lexerName maps the course's languages to chroma lexer names; "" is plain
@@ -65,19 +88,24 @@ func highlightLang(b *course.Block) string {
 	return base // Dockerfile, Makefile
 }
 
-// lexer resolves lang once per highlighter; unknown languages get the
-// plain-text lexer.
-func (h *highlighter) lexer(lang string) chroma.Lexer {
-	name := lexerName(lang)
+// lexer returns the lexer for a course language.
+func (h *highlighter) lexer(lang string) chroma.Lexer { return h.lexerNamed(lexerName(lang)) }
+
+// lexerNamed resolves a chroma name once per highlighter: lexers.Get on an
+// unknown name scans every lexer's file patterns, about 9 ms a call.
+// Unknown languages get the plain-text lexer.
+func (h *highlighter) lexerNamed(name string) chroma.Lexer {
 	if name == "" {
 		return lexers.Fallback
 	}
-	l, seen := h.cache[name]
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l, seen := h.lexers[name]
 	if !seen {
 		if l = h.get(name); l != nil {
 			l = chroma.Coalesce(l)
 		}
-		h.cache[name] = l
+		h.lexers[name] = l
 	}
 	if l == nil {
 		return lexers.Fallback
@@ -85,32 +113,50 @@ func (h *highlighter) lexer(lang string) chroma.Lexer {
 	return l
 }
 
-// write appends code, highlighted as lang, as <pre class="chroma">.
-func (h *highlighter) write(s *strings.Builder, lang, code string) {
-	it, err := h.lexer(lang).Tokenise(nil, code)
+// html returns code, highlighted as lang, as <pre class="chroma">, from
+// the cache when the same code was highlighted before.
+func (h *highlighter) html(lang, code string) string {
+	name := lexerName(lang)
+	key := cacheKey(name, code)
+	if s, ok := h.cache.get(key, h.gen); ok {
+		h.hits.Add(1)
+		return s
+	}
+	s := h.highlight(name, code)
+	h.cache.put(key, s, h.gen)
+	h.highlighted.Add(1)
+	return s
+}
+
+func (h *highlighter) highlight(name, code string) string {
+	it, err := h.lexerNamed(name).Tokenise(nil, code)
 	if err == nil {
 		var buf strings.Builder
 		// The style only matters for inline styles, which are off.
 		if err = h.format.Format(&buf, styles.Fallback, it); err == nil {
-			s.WriteString(buf.String())
-			s.WriteByte('\n')
-			return
+			buf.WriteByte('\n')
+			return buf.String()
 		}
 	}
 	// A lexer that fails still leaves readable code.
-	fmt.Fprintf(s, "<pre class=\"chroma\"><code>%s</code></pre>\n", html.EscapeString(code))
+	return fmt.Sprintf("<pre class=\"chroma\"><code>%s</code></pre>\n", html.EscapeString(code))
 }
 
+// Media queries of the two highlighting styles. Print always takes the
+// light one: paper is white whatever the reader's screen prefers.
+const (
+	lightMedia = "print, not all and (prefers-color-scheme: dark)"
+	darkMedia  = "screen and (prefers-color-scheme: dark)"
+)
+
 // css returns the stylesheet for the highlighted code: the light style
-// unless the reader prefers dark. Each style is scoped to its own media
-// query, so a token one style leaves plain never keeps the other's colour.
+// unless the reader's screen prefers dark. Each style is scoped to its own
+// media query, so a token one style leaves plain never keeps the other's
+// colour.
 func (h *highlighter) css(light, dark string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("/* Generated by the course builder from chroma styles " + light + " and " + dark + ". */\n")
-	for _, q := range []struct{ media, style string }{
-		{"not all and (prefers-color-scheme: dark)", light},
-		{"(prefers-color-scheme: dark)", dark},
-	} {
+	for _, q := range []struct{ media, style string }{{lightMedia, light}, {darkMedia, dark}} {
 		st := styles.Get(q.style)
 		if st == nil || st.Name != q.style {
 			return nil, fmt.Errorf("unknown chroma style %q", q.style)

@@ -11,7 +11,7 @@ import (
 )
 
 func TestLexerNames(t *testing.T) {
-	h := newHighlighter()
+	h := newHighlighter(nil)
 	for lang, want := range map[string]string{
 		"sql":        "PostgreSQL SQL dialect",
 		"sh":         "Bash",
@@ -31,7 +31,7 @@ func TestLexerNames(t *testing.T) {
 }
 
 func TestLexerLookupIsCached(t *testing.T) {
-	h := newHighlighter()
+	h := newHighlighter(nil)
 	calls := map[string]int{}
 	h.get = func(name string) chroma.Lexer {
 		calls[name]++
@@ -55,10 +55,8 @@ func TestLexerLookupIsCached(t *testing.T) {
 }
 
 func TestHighlightUsesClassesOnly(t *testing.T) {
-	h := newHighlighter()
-	var s strings.Builder
-	h.write(&s, "sql", "SELECT '<x>' FROM t WHERE a = 1; -- note\n")
-	out := s.String()
+	h := newHighlighter(nil)
+	out := h.html("sql", "SELECT '<x>' FROM t WHERE a = 1; -- note\n")
 	if !strings.HasPrefix(out, `<pre class="chroma"><code>`) {
 		t.Errorf("unexpected wrapper: %.60s", out)
 	}
@@ -71,17 +69,17 @@ func TestHighlightUsesClassesOnly(t *testing.T) {
 }
 
 func TestHighlightCSS(t *testing.T) {
-	css, err := newHighlighter().css("github", "github-dark")
+	css, err := newHighlighter(nil).css("github", "github-dark")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := string(css)
-	for _, want := range []string{"@media not all and (prefers-color-scheme: dark) {", "@media (prefers-color-scheme: dark) {", ".chroma .k {"} {
+	for _, want := range []string{"@media print, not all and (prefers-color-scheme: dark) {", "@media screen and (prefers-color-scheme: dark) {", ".chroma .k {"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("chroma.css lacks %q", want)
 		}
 	}
-	if _, err := newHighlighter().css("github", "no-such-style"); err == nil {
+	if _, err := newHighlighter(nil).css("github", "no-such-style"); err == nil {
 		t.Error("unknown style accepted")
 	}
 }

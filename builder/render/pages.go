@@ -4,7 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
+	"replcourse/builder/course"
 	"replcourse/theme"
 )
 
@@ -28,12 +35,19 @@ type indexChapter struct {
 	Sections []tocEntry // the chapter's h2 headings
 }
 
+type printChapter struct {
+	link
+	ID   string        // the chapter's anchor in print.html
+	Body template.HTML // the chapter body with ids made unique in the page
+}
+
 type footer struct {
 	Server, Image  string
 	Date, DateTime string
 }
 
 type layoutData struct {
+	Page        string // index, chapter or print: the body's class
 	Title       string
 	CourseTitle string
 	Styles      []string
@@ -54,9 +68,100 @@ type chapterData struct {
 	Prev, Next *link
 }
 
-func (w *writer) layout(title string) layoutData {
+type printData struct {
+	layoutData
+	Chapters []printChapter
+}
+
+// renderedChapter is one chapter as written to its page, kept for the
+// files written once every chapter is done: the index, print.html and the
+// search index.
+type renderedChapter struct {
+	link
+	toc    []tocEntry
+	body   string
+	search []searchSection
+}
+
+// writer holds what one Write needs across pages. It lives for one call,
+// so nothing is shared between builds but the Site's Cache.
+type writer struct {
+	site   *Site
+	dir    string
+	expand func(string) (string, error)
+	hl     *highlighter
+	titles []string // chapter titles after Expand, in course order
+	pages  map[string]*template.Template
+}
+
+func newWriter(s *Site, dir string) (*writer, error) {
+	w := &writer{site: s, dir: dir, expand: s.Expand, hl: newHighlighter(s.Cache), pages: map[string]*template.Template{}}
+	if w.expand == nil {
+		w.expand = func(t string) (string, error) { return t, nil }
+	}
+	for _, name := range []string{"index.html", "chapter.html", "print.html"} {
+		t, err := theme.Page(name)
+		if err != nil {
+			return nil, fmt.Errorf("render: theme: %w", err)
+		}
+		w.pages[name] = t
+	}
+	// Titles are needed before any page is written: each page links its
+	// neighbours by title.
+	for _, ch := range s.Course.Chapters {
+		t, err := w.expand(ch.Title)
+		if err != nil {
+			return nil, course.Errorf(course.Pos{File: ch.File, Line: 2}, "title: %v", err)
+		}
+		w.titles = append(w.titles, t)
+	}
+	return w, nil
+}
+
+// pageName is the file of chapter ch, relative to the site root.
+func pageName(ch *course.Chapter) string {
+	return fmt.Sprintf("%02d-%s.html", ch.Number, ch.Slug)
+}
+
+func (w *writer) writeFile(name string, data []byte) error {
+	path := filepath.Join(w.dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
+	return nil
+}
+
+// assets copies the theme's static files into assets/ and adds the
+// highlighting stylesheet generated from the theme's chroma styles.
+func (w *writer) assets() error {
+	static := theme.Static()
+	err := fs.WalkDir(static, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(static, path)
+		if err != nil {
+			return err
+		}
+		return w.writeFile("assets/"+path, data)
+	})
+	if err != nil {
+		return fmt.Errorf("render: theme assets: %w", err)
+	}
+	css, err := w.hl.css(theme.LightStyle, theme.DarkStyle)
+	if err != nil {
+		return fmt.Errorf("render: highlighting styles: %w", err)
+	}
+	return w.writeFile(theme.ChromaCSS, css)
+}
+
+func (w *writer) layout(page, title string) layoutData {
 	v := w.site.Verified
 	return layoutData{
+		Page:        page,
 		Title:       title,
 		CourseTitle: w.site.Course.Title,
 		Styles:      theme.Stylesheets(),
@@ -85,20 +190,45 @@ func (w *writer) chapterLink(i int) link {
 	return link{Number: ch.Number, Title: w.titles[i], Href: pageName(ch)}
 }
 
-// chapterPage renders and writes the i-th chapter and returns its entry
-// for the index.
-func (w *writer) chapterPage(i int) (indexChapter, error) {
-	ch := w.site.Course.Chapters[i]
-	body, toc, err := w.renderChapter(ch)
-	if err != nil {
-		return indexChapter{}, err
+// chapterPages renders and writes every chapter page, several at a time:
+// highlighting and Markdown rendering are CPU-bound and chapters do not
+// depend on each other. The result is in course order; of several
+// failures, the first chapter's is reported, as a sequential build would.
+func (w *writer) chapterPages() ([]*renderedChapter, error) {
+	n := len(w.site.Course.Chapters)
+	out := make([]*renderedChapter, n)
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				out[i], errs[i] = w.chapterPage(i)
+			}
+		})
 	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", w.site.Course.Chapters[i].File, err)
+		}
+	}
+	return out, nil
+}
+
+// chapterPage renders and writes the i-th chapter.
+func (w *writer) chapterPage(i int) (*renderedChapter, error) {
+	ch := w.site.Course.Chapters[i]
 	self := w.chapterLink(i)
+	rc, err := w.renderChapter(ch, self)
+	if err != nil {
+		return nil, err
+	}
 	data := chapterData{
-		layoutData: w.layout(fmt.Sprintf("%d. %s — %s", ch.Number, self.Title, w.site.Course.Title)),
+		layoutData: w.layout("chapter", fmt.Sprintf("%d. %s — %s", ch.Number, self.Title, w.site.Course.Title)),
 		Chapter:    self,
-		TOC:        toc,
-		Body:       template.HTML(body), // goldmark output: raw HTML is off and code/outputs are escaped
+		TOC:        rc.toc,
+		Body:       template.HTML(rc.body), // goldmark output: raw HTML is off and code/outputs are escaped
 	}
 	if i > 0 {
 		prev := w.chapterLink(i - 1)
@@ -108,25 +238,26 @@ func (w *writer) chapterPage(i int) (indexChapter, error) {
 		next := w.chapterLink(i + 1)
 		data.Next = &next
 	}
-	if err := w.execute(w.chapter, self.Href, data); err != nil {
-		return indexChapter{}, err
-	}
-	ic := indexChapter{link: self}
-	for _, e := range toc {
-		ic.Sections = append(ic.Sections, tocEntry{Title: e.Title, Href: self.Href + e.Href})
-	}
-	return ic, nil
+	return rc, w.execute("chapter.html", self.Href, data)
 }
 
-func (w *writer) indexPage(chapters []indexChapter) error {
-	data := indexData{layoutData: w.layout(w.site.Course.Title), Chapters: chapters}
-	return w.execute(w.index, "index.html", data)
+func (w *writer) indexPage(pages []*renderedChapter) error {
+	data := indexData{layoutData: w.layout("index", w.site.Course.Title)}
+	for _, p := range pages {
+		ic := indexChapter{link: p.link}
+		for _, e := range p.toc {
+			ic.Sections = append(ic.Sections, tocEntry{Title: e.Title, Href: p.Href + e.Href})
+		}
+		data.Chapters = append(data.Chapters, ic)
+	}
+	return w.execute("index.html", "index.html", data)
 }
 
-func (w *writer) execute(t *template.Template, name string, data any) error {
+// execute runs the page template name and writes the result to file.
+func (w *writer) execute(name, file string, data any) error {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+	if err := w.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("render %s: %w", file, err)
 	}
-	return w.writeFile(name, buf.Bytes())
+	return w.writeFile(file, buf.Bytes())
 }

@@ -213,7 +213,7 @@ func TestMissingResultKeepsLastGoodSite(t *testing.T) {
 	delete(s.Results, last)
 	s.Verified.Image = "a different image" // would change every page if written
 
-	err := Write(s, public)
+	_, err := Write(s, public)
 	if err == nil {
 		t.Fatal("Write succeeded without a result for an executed block")
 	}
@@ -251,14 +251,14 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 
 func TestWriteReplacesPreviousSite(t *testing.T) {
 	public := filepath.Join(t.TempDir(), "out", "public") // parent does not exist yet
-	if err := Write(testSite(t), public); err != nil {
+	if _, err := Write(testSite(t), public); err != nil {
 		t.Fatal(err)
 	}
 	stale := filepath.Join(public, "stale.html")
 	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(testSite(t), public); err != nil {
+	if _, err := Write(testSite(t), public); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
@@ -305,7 +305,7 @@ func TestExpandErrorNamesFileAndLine(t *testing.T) {
 				s.Results[b] = &course.Result{Output: "x\n"}
 			}
 			public := filepath.Join(t.TempDir(), "public")
-			err := Write(s, public)
+			_, err := Write(s, public)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}

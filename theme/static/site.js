@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // The command only: the code panel's text, never the output panel under
+  // it, without the newline that ends the last line (pasted into a
+  // terminal it would run the command at once).
+  function commandText(code) {
+    return code.textContent.replace(/\n+$/, "");
+  }
+
   function select(el) {
     var range = document.createRange();
     range.selectNodeContents(el);
@@ -16,6 +23,24 @@
     setTimeout(function () { button.textContent = "Copy"; }, 1500);
   }
 
+  // Without the clipboard API (an insecure context, a refused permission)
+  // the code is selected so that Ctrl+C copies it.
+  function fallback(button, code) {
+    select(code);
+    flash(button, "Press Ctrl+C");
+  }
+
+  function copy(button, code) {
+    var text = commandText(code);
+    if (!navigator.clipboard || !window.isSecureContext) {
+      fallback(button, code);
+      return;
+    }
+    navigator.clipboard.writeText(text).then(
+      function () { flash(button, "Copied"); },
+      function () { fallback(button, code); });
+  }
+
   function addButton(block) {
     var head = block.querySelector(".block-head");
     var code = block.querySelector("pre.chroma code");
@@ -24,21 +49,9 @@
     button.type = "button";
     button.className = "copy";
     button.textContent = "Copy";
-    button.addEventListener("click", function () {
-      var text = code.textContent;
-      // The clipboard API needs a secure context; file:// pages may not
-      // get one, so fall back to selecting the code for Ctrl+C.
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(
-          function () { flash(button, "Copied"); },
-          function () { select(code); flash(button, "Press Ctrl+C"); });
-      } else {
-        select(code);
-        flash(button, "Press Ctrl+C");
-      }
-    });
-    var anchor = head.querySelector(".anchor");
-    head.insertBefore(button, anchor);
+    button.setAttribute("aria-label", block.classList.contains("file") ? "Copy the file" : "Copy the command");
+    button.addEventListener("click", function () { copy(button, code); });
+    head.insertBefore(button, head.querySelector(".anchor"));
   }
 
   document.addEventListener("DOMContentLoaded", function () {
