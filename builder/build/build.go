@@ -13,6 +13,7 @@ import (
 	"replcourse/builder/check"
 	"replcourse/builder/course"
 	"replcourse/builder/load"
+	"replcourse/builder/progress"
 	"replcourse/builder/psql"
 	"replcourse/builder/render"
 	"replcourse/builder/run"
@@ -27,6 +28,19 @@ type Config struct {
 	Verbose bool   // print every block's output
 	Log     io.Writer
 	Timings *Timings // when set, filled with where the time went
+
+	// Record is the file of verified results (see package record). When
+	// set, a build whose blocks, stand files and builder match the record
+	// renders from it without Docker, and a verified run rewrites it. ""
+	// means no record: every build runs the course.
+	Record string
+	// Fresh ignores the record and runs the course (writing a new record).
+	Fresh bool
+	// Live draws a status line on Log, which is a terminal of Width columns.
+	Live  bool
+	Width int
+	// RenderCache keeps highlighted code between the builds of one process.
+	RenderCache *render.Cache
 }
 
 func (c Config) path(parts ...string) string {
@@ -102,9 +116,27 @@ func refsDefined(text string, defined map[string]bool, pos course.Pos) error {
 	return nil
 }
 
+// Outcome is what a build covered, for reports.
+type Outcome struct {
+	Course  *course.Course
+	Blocks  []*course.Block // the blocks the build covers, in order
+	Results map[*course.Block]*course.Result
+	// FromRecord says the results come from the record: nothing ran.
+	FromRecord bool
+	Verified   render.Verified
+}
+
 // Site runs the whole verified build: image, fresh stand, every block,
 // then public/. The stand is removed before it returns, whatever happened.
-func Site(ctx context.Context, cfg Config) (err error) {
+func Site(ctx context.Context, cfg Config) error {
+	_, err := Build(ctx, cfg)
+	return err
+}
+
+// Build is Site that also returns what the build covered (with the error,
+// as far as it got). With a current record it renders from the record and
+// leaves Docker alone; otherwise it runs the course and records the result.
+func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 	tm := cfg.Timings
 	if tm == nil {
 		tm = &Timings{}
@@ -112,16 +144,66 @@ func Site(ctx context.Context, cfg Config) (err error) {
 	start := time.Now()
 	c, err := Load(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tm.Load = time.Since(start)
+	out := &Outcome{Course: c, Blocks: run.Blocks(c, cfg.Until)}
+	rc, err := openCache(cfg, out.Blocks)
+	if err != nil {
+		return out, err
+	}
+	var res *run.Results
+	if rc.hit() {
+		res = rc.results()
+		out.FromRecord, out.Verified = true, rc.verified()
+	} else {
+		res, out.Verified, err = verify(ctx, cfg, c, tm, rc.prior())
+	}
+	if res != nil {
+		out.Results = res.Blocks
+	}
+	if err != nil {
+		return out, err
+	}
+	// An interrupt that arrived while the last block ran must not let a
+	// new site replace the last good one.
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	if !out.FromRecord {
+		if err := rc.save(res, out.Verified); err != nil {
+			return out, err
+		}
+	}
+	return out, publish(cfg, c, res, out, tm, start)
+}
+
+// verify runs the course on a fresh stand.
+func verify(ctx context.Context, cfg Config, c *course.Course, tm *Timings, prior []time.Duration) (res *run.Results, v render.Verified, err error) {
+	err = onStand(ctx, cfg, tm, prior, func(st *stand.Stand, pr *progress.Printer) error {
+		t0 := time.Now()
+		var rerr error
+		res, rerr = run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: tm.observe(pr.OnBlock)})
+		tm.Run = time.Since(t0)
+		v.Server = st.Server()
+		return rerr
+	}, &v)
+	return res, v, err
+}
+
+// onStand makes sure of the image, brings up a fresh stand, calls f with it
+// and a progress printer, and removes the stand before it returns,
+// whatever happened. v gets the image and the time.
+func onStand(ctx context.Context, cfg Config, tm *Timings, prior []time.Duration, f func(*stand.Stand, *progress.Printer) error, v *render.Verified) (err error) {
+	log, pr := progressFor(cfg, prior)
+	defer pr.Close()
 	t0 := time.Now()
-	img, err := stand.EnsureImage(ctx, stand.DefaultSource(cfg.Root), cfg.Log)
+	img, err := stand.EnsureImage(ctx, stand.DefaultSource(cfg.Root), log)
 	if err != nil {
 		return err
 	}
 	tm.Image = time.Since(t0)
-	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.path("stand", "compose.yaml"), Image: img, Log: cfg.Log})
+	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.path("stand", "compose.yaml"), Image: img, Log: log})
 	if err != nil {
 		return err
 	}
@@ -131,15 +213,15 @@ func Site(ctx context.Context, cfg Config) (err error) {
 			err = &stand.EnvError{Msg: cerr.Error()}
 		}
 		tm.Teardown = time.Since(t0)
-		tm.Total = time.Since(start)
 	}()
-	fmt.Fprintf(cfg.Log, "stand %s on image %s\n", st.Project(), img.Ref)
-	t0 = time.Now()
-	res, err := run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: tm.observe(progress(cfg))})
-	tm.Run = time.Since(t0)
-	if err != nil {
-		return err
-	}
+	fmt.Fprintf(log, "stand %s on image %s\n", st.Project(), img.Ref)
+	err = f(st, pr)
+	v.Image, v.BuiltAt = imageLabel(img), time.Now().UTC()
+	return err
+}
+
+// publish renders the site from the results into public/.
+func publish(cfg Config, c *course.Course, res *run.Results, out *Outcome, tm *Timings, start time.Time) error {
 	public := cfg.Public
 	if public == "" {
 		public = cfg.path("public")
@@ -148,22 +230,23 @@ func Site(ctx context.Context, cfg Config) (err error) {
 		Course:   trim(c, cfg.Until),
 		Results:  res.Blocks,
 		Series:   res.Series,
-		Verified: render.Verified{Server: st.Server(), Image: imageLabel(img), BuiltAt: time.Now().UTC()},
+		Verified: out.Verified,
 		Expand:   func(s string) (string, error) { return check.Substitute(s, res.Vars) },
+		Cache:    cfg.RenderCache,
 	}
-	// An interrupt that arrived while the last block ran must not let a
-	// new site replace the last good one.
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	t0 = time.Now()
+	t0 := time.Now()
 	rs, err := render.Write(site, public)
 	tm.Render = time.Since(t0)
+	tm.Total = time.Since(start)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cfg.Log, "search index: %d KiB\n", (rs.SearchIndexBytes+1023)/1024)
-	fmt.Fprintf(cfg.Log, "verified %d blocks in %s; site written to %s\n", len(res.Blocks), time.Since(start).Round(time.Millisecond), public)
+	how := "verified"
+	if out.FromRecord {
+		how = "took from the record"
+	}
+	fmt.Fprintf(cfg.Log, "%s %d blocks in %s; site written to %s\n", how, len(res.Blocks), time.Since(start).Round(time.Millisecond), public)
 	return nil
 }
 
@@ -190,19 +273,12 @@ func trim(c *course.Course, until int) *course.Course {
 	return &out
 }
 
-// progress prints one line per chapter, and each block's output with -v.
-func progress(cfg Config) func(i, n int, b *course.Block, r *course.Result) {
-	var current *course.Chapter
-	return func(i, n int, b *course.Block, r *course.Result) {
-		if r == nil {
-			if b.Chapter != current {
-				current = b.Chapter
-				fmt.Fprintf(cfg.Log, "chapter %s (block %d/%d)\n", filepath.Base(b.Chapter.File), i+1, n)
-			}
-			return
-		}
-		if cfg.Verbose {
-			fmt.Fprintf(cfg.Log, "  %s [%s] %s (%s)\n%s", b.Pos, b.Node, b.Command(), r.Duration.Round(time.Millisecond), r.Output)
-		}
+// progressFor returns the writer for the run's log and the progress
+// printer: one line per chapter, or a live status line on a terminal.
+func progressFor(cfg Config, prior []time.Duration) (io.Writer, *progress.Printer) {
+	pr := progress.New(cfg.Log, progress.Options{Live: cfg.Live, Width: cfg.Width, Verbose: cfg.Verbose, Prior: prior})
+	if cfg.Live {
+		return pr, pr
 	}
+	return cfg.Log, pr
 }

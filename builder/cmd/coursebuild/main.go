@@ -1,12 +1,18 @@
 // Command coursebuild verifies the course on a fresh Docker stand and writes
 // the static site.
 //
-//	coursebuild [-root DIR] [-public DIR] [-until N] [-v]   verify and write public/
-//	coursebuild check                                      check the chapters only (no Docker)
-//	coursebuild image                                      make sure the PostgreSQL image exists
+//	coursebuild [build] [flags]   verify (or take the current record) and write public/
+//	coursebuild update [flags]    run the course and rewrite the expectations that differ
+//	coursebuild serve [flags]     preview on 127.0.0.1 with live reload
+//	coursebuild check             check the chapters only (no Docker)
+//	coursebuild image             make sure the PostgreSQL image exists
+//
+// Flags may come before or after the command: -root DIR, -public DIR,
+// -until N, -v, -fresh, -record FILE, -junit FILE, -port N.
 //
 // Exit codes: 0 verified, 1 a block failed verification, 2 content or usage
-// error, 3 environment (Docker, image), 130 interrupted.
+// error, 3 environment (Docker, image), 130 interrupted. With
+// GITHUB_ACTIONS=true every error is also printed as an ::error annotation.
 package main
 
 import (
@@ -17,57 +23,168 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
+
+	"golang.org/x/term"
 
 	"replcourse/builder/build"
 	"replcourse/builder/course"
+	"replcourse/builder/report"
 	"replcourse/builder/run"
 	"replcourse/builder/stand"
 )
+
+// defaultRecord is where the record of verified results lives, relative to
+// the root; it is committed (see README).
+const defaultRecord = "verified/record.json"
 
 func main() {
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// options are the command line, parsed.
+type options struct {
+	cmd    string
+	cfg    build.Config
+	record string
+	junit  string
+	port   int
+}
+
 // Main runs the command and returns its exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coursebuild", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg build.Config
-	fs.StringVar(&cfg.Root, "root", ".", "repository root (holds content/, stand/, theme/)")
-	fs.StringVar(&cfg.Public, "public", "", "output directory (default ROOT/public)")
-	fs.IntVar(&cfg.Until, "until", 0, "run up to and including this chapter number")
-	fs.BoolVar(&cfg.Verbose, "v", false, "print every block's output as it runs")
-	if err := fs.Parse(args); err != nil {
+	o, err := parse(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "coursebuild:", err)
+		}
 		return 2
 	}
-	cfg.Log = stdout
+	o.cfg.Log = stdout
+	o.cfg.Live, o.cfg.Width = terminal(stdout)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var err error
-	switch cmd := fs.Arg(0); cmd {
-	case "", "build":
-		err = build.Site(ctx, cfg)
-	case "check":
-		var c *course.Course
-		if c, err = build.Load(cfg); err == nil {
-			fmt.Fprintf(stdout, "%d chapters, %d blocks: content is well formed\n", len(c.Chapters), len(c.Blocks()))
-		}
-	case "image":
-		var img stand.Image
-		if img, err = stand.EnsureImage(ctx, stand.DefaultSource(cfg.Root), stdout); err == nil {
-			fmt.Fprintf(stdout, "image %s (%s)\n", img.Ref, img.ID)
-		}
-	default:
-		fmt.Fprintf(stderr, "coursebuild: unknown command %q (build, check, image)\n", cmd)
-		return 2
+	err = o.run(ctx, stdout)
+	if os.Getenv("GITHUB_ACTIONS") == "true" && err != nil && ctx.Err() == nil {
+		report.Annotate(stdout, o.cfg.Root, err)
 	}
-	return report(ctx, err, stderr)
+	return exitCode(ctx, err, stderr)
 }
 
-// report prints err in one place and maps it to the exit code.
-func report(ctx context.Context, err error, stderr io.Writer) int {
+// parse reads the flags, before or after the command word.
+func parse(args []string, stderr io.Writer) (*options, error) {
+	o := &options{cmd: "build"}
+	fs := flag.NewFlagSet("coursebuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.cfg.Root, "root", ".", "repository root (holds content/, stand/, theme/)")
+	fs.StringVar(&o.cfg.Public, "public", "", "output directory (default ROOT/public)")
+	fs.IntVar(&o.cfg.Until, "until", 0, "run up to and including this chapter number")
+	fs.BoolVar(&o.cfg.Verbose, "v", false, "print every block's output as it runs")
+	fs.BoolVar(&o.cfg.Fresh, "fresh", false, "ignore the record: run the course from a fresh stand")
+	fs.StringVar(&o.record, "record", "", "record of verified results (default ROOT/"+defaultRecord+"; \"none\": no record)")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the blocks to this file")
+	fs.IntVar(&o.port, "port", 8080, "serve: port on 127.0.0.1")
+	named := false
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		o.cmd, args, named = args[0], args[1:], true
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if !named && fs.NArg() > 0 {
+		o.cmd = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return nil, err
+		}
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.cfg.Until < 0 || o.port < 0 || o.port > 65535 {
+		return nil, fmt.Errorf("-until and -port take a number ≥ 0")
+	}
+	switch o.record {
+	case "":
+		o.cfg.Record = filepath.Join(o.cfg.Root, defaultRecord)
+	case "none":
+	default:
+		o.cfg.Record = o.record
+	}
+	return o, nil
+}
+
+// terminal reports whether w is an interactive terminal (for the live
+// status line) and its width. CI logs are not, even when they pretend.
+func terminal(w io.Writer) (bool, int) {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("CI") != "" || os.Getenv("TERM") == "dumb" || !term.IsTerminal(int(f.Fd())) {
+		return false, 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		width = 80
+	}
+	return true, width
+}
+
+func (o *options) run(ctx context.Context, stdout io.Writer) error {
+	switch o.cmd {
+	case "build":
+		out, err := build.Build(ctx, o.cfg)
+		if jerr := o.writeJUnit(out, err); jerr != nil && err == nil {
+			err = jerr
+		}
+		return err
+	case "update":
+		_, err := build.Update(ctx, o.cfg)
+		return err
+	case "serve":
+		return preview(ctx, o.cfg, o.port)
+	case "check":
+		c, err := build.Load(o.cfg)
+		if err == nil {
+			fmt.Fprintf(stdout, "%d chapters, %d blocks: content is well formed\n", len(c.Chapters), len(c.Blocks()))
+		}
+		return err
+	case "image":
+		img, err := stand.EnsureImage(ctx, stand.DefaultSource(o.cfg.Root), stdout)
+		if err == nil {
+			fmt.Fprintf(stdout, "image %s (%s)\n", img.Ref, img.ID)
+		}
+		return err
+	}
+	return usageError(fmt.Sprintf("unknown command %q (build, update, serve, check, image)", o.cmd))
+}
+
+// usageError is a mistake on the command line: exit code 2.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// writeJUnit writes the report of a build, if asked for.
+func (o *options) writeJUnit(out *build.Outcome, err error) error {
+	if o.junit == "" {
+		return nil
+	}
+	r := report.Run{Root: o.cfg.Root, Err: err}
+	if out != nil {
+		r.Blocks, r.Results = out.Blocks, out.Results
+		if out.FromRecord {
+			r.Recorded = out.Verified.BuiltAt
+		}
+	}
+	var b strings.Builder
+	if jerr := report.JUnit(&b, r); jerr != nil {
+		return jerr
+	}
+	return os.WriteFile(o.junit, []byte(b.String()), 0o644)
+}
+
+// exitCode prints err in one place and maps it to the exit code.
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
@@ -75,8 +192,12 @@ func report(ctx context.Context, err error, stderr io.Writer) int {
 		ce *course.Error
 		be *run.BlockError
 		ee *stand.EnvError
+		ue usageError
 	)
 	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "coursebuild:", ue.Error())
+		return 2
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "coursebuild: interrupted; the stand was removed and public/ left as it was")
 		return 130

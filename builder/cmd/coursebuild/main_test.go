@@ -43,7 +43,7 @@ func TestDockerUnreachableExit3(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	var out, errw strings.Builder
 	start := time.Now()
-	code := Main([]string{"-root", repoRoot(t), "-public", t.TempDir()}, &out, &errw)
+	code := Main([]string{"-root", repoRoot(t), "-public", t.TempDir(), "-record", "none"}, &out, &errw)
 	if code != 3 {
 		t.Fatalf("exit %d, want 3; stderr: %s", code, errw.String())
 	}
@@ -79,7 +79,7 @@ func TestInterrupt(t *testing.T) {
 			public := filepath.Join(t.TempDir(), "public")
 			os.MkdirAll(public, 0o755)
 			os.WriteFile(filepath.Join(public, "index.html"), []byte("last good"), 0o644)
-			cmd := exec.Command(bin, "-root", repoRoot(t), "-public", public)
+			cmd := exec.Command(bin, "-root", repoRoot(t), "-public", public, "-record", "none")
 			cmd.Env = append(os.Environ(), "TESTCONTAINERS_RYUK_DISABLED=true")
 			stdout, _ := cmd.StdoutPipe()
 			var stderr strings.Builder

@@ -1,0 +1,118 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"replcourse/builder/course"
+	"replcourse/builder/progress"
+	"replcourse/builder/render"
+	"replcourse/builder/run"
+	"replcourse/builder/stand"
+	"replcourse/builder/update"
+)
+
+// Updated is what an update rewrote.
+type Updated struct {
+	Files   []update.File
+	Ran     int               // blocks that ran
+	Matched int               // of them, blocks whose expectation was right
+	Stuck   []*run.BlockError // mismatches Mask could not express differently
+}
+
+// Update runs the course on a fresh stand, going past mismatches, and
+// rewrites each expectation that did not match from the real output (see
+// check.Mask: placeholders kept, volatile values masked), leaving every
+// other byte of every chapter as it was. It still stops at a hard error —
+// a timeout, a block that fails without fails=true, or one declared
+// fails=true that now succeeds (update never changes attributes: that is
+// the author's call) — and then rewrites what it fixed before that block.
+// It writes neither public/ nor the record: the run went past mismatches,
+// so it verified nothing. An interrupted update writes nothing.
+func Update(ctx context.Context, cfg Config) (*Updated, error) {
+	c, err := Load(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tm := &Timings{}
+	var res *run.Results
+	var v render.Verified
+	runErr := onStand(ctx, cfg, tm, nil, func(st *stand.Stand, pr *progress.Printer) error {
+		var err error
+		res, err = run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: pr.OnBlock, KeepGoing: true})
+		return err
+	}, &v)
+	return applyUpdate(ctx, cfg, c, res, runErr)
+}
+
+// applyUpdate rewrites the expectations of the mismatches a KeepGoing run
+// went past, and reports the run's own error after that.
+func applyUpdate(ctx context.Context, cfg Config, c *course.Course, res *run.Results, runErr error) (*Updated, error) {
+	var be *run.BlockError
+	if res == nil || ctx.Err() != nil || runErr != nil && !errors.As(runErr, &be) {
+		return nil, runErr // interrupted, or nothing ran (Docker, image): write nothing
+	}
+	u := &Updated{Ran: len(res.Blocks), Matched: len(res.Blocks) - len(res.Mismatches)}
+	var changes []update.Change
+	for _, m := range res.Mismatches {
+		if update.Same(m.Masked, m.Block.Expected) {
+			u.Stuck = append(u.Stuck, m)
+			continue
+		}
+		changes = append(changes, update.Change{Block: m.Block, Text: m.Masked})
+	}
+	files, err := update.Apply(changes, cfg.path("stand"))
+	if err != nil {
+		return u, err
+	}
+	if err := Validate(rewritten(c, files)); err != nil {
+		return u, fmt.Errorf("update: the rewritten expectations would not be valid, nothing was written: %w", err)
+	}
+	if err := update.Write(files); err != nil {
+		return u, err
+	}
+	u.Files = files
+	u.summary(cfg)
+	if be != nil {
+		fmt.Fprintf(cfg.Log, "update: stopped at %s; the expectations before it are up to date, the ones after it were not checked\n", be.Block.Pos)
+		return u, runErr
+	}
+	if len(u.Stuck) > 0 {
+		return u, u.Stuck[0]
+	}
+	return u, nil
+}
+
+// rewritten is c with the rewritten chapters in place of the old ones.
+func rewritten(c *course.Course, files []update.File) *course.Course {
+	out := *c
+	out.Chapters = append([]*course.Chapter(nil), c.Chapters...)
+	for _, f := range files {
+		for i, ch := range out.Chapters {
+			if ch.File == f.Path {
+				out.Chapters[i] = f.Chapter
+			}
+		}
+	}
+	return &out
+}
+
+// summary lists the rewritten blocks, file:line each.
+func (u *Updated) summary(cfg Config) {
+	n := 0
+	for _, f := range u.Files {
+		for _, b := range f.Blocks {
+			fmt.Fprintf(cfg.Log, "updated %s (%s on %s: %s)\n", b.Pos, b.Lang, b.Node, b.Command())
+			n++
+		}
+	}
+	for _, m := range u.Stuck {
+		fmt.Fprintf(cfg.Log, "cannot update %s: the output differs in a way the expectation cannot be rewritten to match\n", m.Block.Pos)
+	}
+	if n == 0 {
+		fmt.Fprintf(cfg.Log, "update: no expectation changed; %d of %d blocks that ran matched as written\n", u.Matched, u.Ran)
+		return
+	}
+	fmt.Fprintf(cfg.Log, "update: rewrote %d expectations in %d files; %d of %d blocks that ran matched as written\n", n, len(u.Files), u.Matched, u.Ran)
+}

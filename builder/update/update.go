@@ -1,0 +1,234 @@
+// Package update rewrites expected outputs in the chapter sources from what
+// a run really printed. Only the bytes of the rewritten output blocks
+// change; within one, lines that stay the same keep their exact bytes
+// (trailing spaces, blank lines at the end), so a review sees only what
+// the output changed.
+package update
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"replcourse/builder/atomic"
+	"replcourse/builder/course"
+	"replcourse/builder/load"
+)
+
+// Change is a block's new expected text (check.Mask of its real output).
+type Change struct {
+	Block *course.Block
+	Text  string
+}
+
+// File is one rewritten chapter: its new bytes, the chapter read back from
+// them, and the blocks whose expectation changed.
+type File struct {
+	Path    string
+	Data    []byte
+	Chapter *course.Chapter
+	Blocks  []*course.Block
+}
+
+// maxPreserve bounds the line pairs compared to keep unchanged lines'
+// bytes; a bigger block is written as Mask gave it.
+const maxPreserve = 4_000_000
+
+// Apply splices the changes into their chapters and reads each result back,
+// so that an output which would not survive the trip (a line that closes
+// the fence, say) is an error instead of a damaged chapter. standDir is
+// where the chapters' file= blocks are resolved. Nothing is written.
+func Apply(changes []Change, standDir string) ([]File, error) {
+	byChapter := map[*course.Chapter][]Change{}
+	var order []*course.Chapter
+	for _, c := range changes {
+		ch := c.Block.Chapter
+		if _, seen := byChapter[ch]; !seen {
+			order = append(order, ch)
+		}
+		byChapter[ch] = append(byChapter[ch], c)
+	}
+	var files []File
+	for _, ch := range order {
+		f, err := applyChapter(ch, byChapter[ch], standDir)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+func applyChapter(ch *course.Chapter, changes []Change, standDir string) (File, error) {
+	// Splice from the end, so earlier spans keep their offsets.
+	slices.SortFunc(changes, func(a, b Change) int { return b.Block.ExpectedSpan[0] - a.Block.ExpectedSpan[0] })
+	src := bytes.Clone(ch.Source)
+	for _, c := range changes {
+		var err error
+		if src, err = splice(src, c.Block, c.Text); err != nil {
+			return File{}, err
+		}
+	}
+	back, err := load.Chapter(ch.File, src, standDir)
+	if err != nil {
+		return File{}, fmt.Errorf("%s: the rewritten chapter does not read back: %w", ch.File, err)
+	}
+	back.Number, back.Slug = ch.Number, ch.Slug
+	f := File{Path: ch.File, Data: src, Chapter: back}
+	for i := len(changes) - 1; i >= 0; i-- {
+		f.Blocks = append(f.Blocks, changes[i].Block)
+	}
+	return f, roundTrip(ch, back, changes)
+}
+
+// roundTrip checks that the chapter read back has the same blocks, with
+// the new expectations exactly where they were meant to go.
+func roundTrip(old, back *course.Chapter, changes []Change) error {
+	if len(old.Blocks) != len(back.Blocks) {
+		return fmt.Errorf("%s: the rewritten chapter has %d blocks instead of %d (does an output contain a fence?)", old.File, len(back.Blocks), len(old.Blocks))
+	}
+	want := map[*course.Block]string{}
+	for _, c := range changes {
+		want[c.Block] = c.Text
+	}
+	for i, b := range old.Blocks {
+		nb := back.Blocks[i]
+		exp, changed := want[b]
+		if !changed {
+			exp = b.Expected
+		}
+		if nb.Code != b.Code || normalize(nb.Expected) != normalize(exp) {
+			return fmt.Errorf("%s: the block of line %d does not read back as written (does an output contain a fence?)", old.File, b.Pos.Line)
+		}
+	}
+	return nil
+}
+
+// Same reports whether two expected texts are the same up to trailing
+// spaces, line ends and trailing blank lines, which never count.
+func Same(a, b string) bool { return normalize(a) == normalize(b) }
+
+func normalize(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}
+
+// splice replaces block b's expected output in src with text. The output's
+// lines sit between the fence lines, indented like the fence.
+func splice(src []byte, b *course.Block, text string) ([]byte, error) {
+	start, end := b.ExpectedSpan[0], b.ExpectedSpan[1]
+	if start < 0 || end < start || end > len(src) {
+		return nil, fmt.Errorf("%s: expected output span %v is outside the file", b.ExpectedPos, b.ExpectedSpan)
+	}
+	lineStart := bytes.LastIndexByte(src[:start], '\n') + 1
+	indent := string(src[lineStart:start])
+	if strings.Trim(indent, " \t") != "" {
+		return nil, fmt.Errorf("%s: cannot rewrite an output that does not start its line", b.ExpectedPos)
+	}
+	old := string(src[lineStart:end])
+	eol := "\n"
+	if strings.Contains(old, "\r\n") || bytes.Contains(src[:start], []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	body := rewrite(rawLines(old, indent), newLines(text), indent, eol)
+	out := make([]byte, 0, len(src)-len(old)+len(body))
+	out = append(append(append(out, src[:lineStart]...), body...), src[end:]...)
+	return out, nil
+}
+
+// rawLines splits an output block's text as written into lines without
+// their indentation and line end.
+func rawLines(old, indent string) []string {
+	old = strings.TrimSuffix(strings.ReplaceAll(old, "\r\n", "\n"), "\n")
+	if old == "" {
+		return nil
+	}
+	lines := strings.Split(old, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, indent)
+	}
+	return lines
+}
+
+func newLines(text string) []string {
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return nil
+	}
+	return strings.Split(text, "\n")
+}
+
+// rewrite writes the new lines, each as written before when it is one of
+// the old lines up to trailing spaces, and keeps the old block's trailing
+// blank lines.
+func rewrite(old, lines []string, indent, eol string) string {
+	keep := preserved(old, lines)
+	var b strings.Builder
+	for i, l := range lines {
+		if keep[i] >= 0 {
+			l = old[keep[i]]
+		}
+		if l != "" {
+			b.WriteString(indent)
+		}
+		b.WriteString(l + eol)
+	}
+	for k := len(old); k > 0 && strings.TrimSpace(old[k-1]) == "" && len(lines) > 0; k-- {
+		b.WriteString(old[k-1] + eol)
+	}
+	return b.String()
+}
+
+// preserved pairs new lines with equal old lines (a longest common
+// subsequence up to trailing spaces): keep[i] is the old line to write for
+// new line i, or -1.
+func preserved(old, lines []string) []int {
+	keep := make([]int, len(lines))
+	for i := range keep {
+		keep[i] = -1
+	}
+	n, m := len(old), len(lines)
+	if n*m > maxPreserve {
+		return keep
+	}
+	eq := func(i, j int) bool { return strings.TrimRight(old[i], " \t") == lines[j] }
+	d := make([][]int, n+1)
+	for i := range d {
+		d[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if eq(i, j) {
+				d[i][j] = d[i+1][j+1] + 1
+			} else {
+				d[i][j] = max(d[i+1][j], d[i][j+1])
+			}
+		}
+	}
+	for i, j := 0, 0; i < n && j < m; {
+		switch {
+		case eq(i, j):
+			keep[j] = i
+			i, j = i+1, j+1
+		case d[i+1][j] >= d[i][j+1]:
+			i++
+		default:
+			j++
+		}
+	}
+	return keep
+}
+
+// Write replaces each file atomically (temporary file, then rename).
+func Write(files []File) error {
+	for _, f := range files {
+		if err := atomic.WriteFile(f.Path, f.Data, 0o644); err != nil {
+			return fmt.Errorf("update: %w", err)
+		}
+	}
+	return nil
+}
