@@ -114,5 +114,13 @@ func (u *Updated) summary(cfg Config) {
 		fmt.Fprintf(cfg.Log, "update: no expectation changed; %d of %d blocks that ran matched as written\n", u.Matched, u.Ran)
 		return
 	}
-	fmt.Fprintf(cfg.Log, "update: rewrote %d expectations in %d files; %d of %d blocks that ran matched as written\n", n, len(u.Files), u.Matched, u.Ran)
+	fmt.Fprintf(cfg.Log, "update: rewrote %s in %s; %d of %d blocks that ran matched as written\n",
+		plural(n, "expectation"), plural(len(u.Files), "file"), u.Matched, u.Ran)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -96,14 +96,18 @@ type testsuites struct {
 }
 
 type testsuite struct {
-	Name       string     `xml:"name,attr"`
-	Tests      int        `xml:"tests,attr"`
-	Failures   int        `xml:"failures,attr"`
-	Errors     int        `xml:"errors,attr"`
-	Skipped    int        `xml:"skipped,attr"`
-	Time       seconds    `xml:"time,attr"`
-	Properties []property `xml:"properties>property,omitempty"`
-	Cases      []testcase `xml:"testcase"`
+	Name       string      `xml:"name,attr"`
+	Tests      int         `xml:"tests,attr"`
+	Failures   int         `xml:"failures,attr"`
+	Errors     int         `xml:"errors,attr"`
+	Skipped    int         `xml:"skipped,attr"`
+	Time       seconds     `xml:"time,attr"`
+	Properties *properties `xml:"properties,omitempty"`
+	Cases      []testcase  `xml:"testcase"`
+}
+
+type properties struct {
+	List []property `xml:"property"`
 }
 
 type property struct {
@@ -130,7 +134,7 @@ func (s seconds) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
 type problem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
 }
 
 // JUnit writes the report: a test suite per chapter, a test case per block
@@ -184,7 +188,7 @@ func JUnit(w io.Writer, r Run) error {
 func newSuite(name string, recorded time.Time) testsuite {
 	s := testsuite{Name: name}
 	if !recorded.IsZero() {
-		s.Properties = []property{{Name: "results", Value: "from the record verified at " + recorded.UTC().Format(time.RFC3339) + "; no block ran in this build"}}
+		s.Properties = &properties{[]property{{Name: "results", Value: "from the record verified at " + recorded.UTC().Format(time.RFC3339) + "; no block ran in this build"}}}
 	}
 	return s
 }
