@@ -26,37 +26,87 @@ const (
 	Table        = "accounts"     // the one table it replicates
 )
 
-// Geometry of the drawing, in SVG user units. Text sizes are large for the
-// width so they stay legible where a phone scales the drawing down.
-const (
-	width, height = 640, 330
-	boxW, boxH    = 220, 78
-)
-
-// box is one node of the stand.
-type box struct {
-	node  string // course node name: also the badge's class and text
-	notes [2]string
-	x, y  int
+// node is one box of the drawing, in SVG user units.
+type node struct {
+	name       string // course node name: also the badge's class and text
+	notes      [2]string
+	x, y, w, h int
 }
 
-// arrow is a data flow from one box to another, with two label lines.
-type arrow struct {
-	from, to      box
-	kind          string // wal or logical: the CSS class of the line
-	label, label2 string
+// label is one line of text beside an arrow.
+type label struct {
+	x, y   int
+	anchor string // start, middle or end
+	class  string // topo-label (what flows) or topo-label2 (through what)
+	text   string
 }
 
-// stand is the course's stand, laid out: primary top left, the replica to
-// its right, the subscriber below the primary.
-func stand() ([]box, []arrow) {
-	primary := box{course.Primary, [2]string{"read-write", "publishes " + Table}, 24, 70}
-	replica := box{course.Replica, [2]string{"hot standby", "read-only queries"}, width - 24 - boxW, 70}
-	subscriber := box{course.Subscriber, [2]string{"a separate cluster", "subscribes to " + Table}, 24, 226}
-	return []box{primary, replica, subscriber}, []arrow{
-		{primary, replica, "wal", "streaming WAL", "slot " + SlotName},
-		{primary, subscriber, "logical", "publication " + Publication + " → subscription " + Subscription,
-			"logical replication of the table " + Table},
+// flow is an arrow from one node to another along straight segments.
+type flow struct {
+	kind   string // wal or logical: the CSS class of the line
+	points [][2]int
+	labels []label
+}
+
+// layout is the whole drawing at one size.
+type layout struct {
+	class         string // topology-wide or topology-narrow
+	width, height int
+	frameLabel    [2]int
+	nodes         []node
+	flows         []flow
+}
+
+var notes = map[string][2]string{
+	course.Primary:    {"read-write", "publishes " + Table},
+	course.Replica:    {"hot standby", "read-only queries"},
+	course.Subscriber: {"a separate cluster", "subscribes to " + Table},
+}
+
+// wide lays the stand out for a page column: the replica to the right of
+// the primary, the subscriber below it.
+func wide() layout {
+	return layout{
+		class: "topology-wide", width: 640, height: 330, frameLabel: [2]int{20, 32},
+		nodes: []node{
+			{course.Primary, notes[course.Primary], 24, 70, 220, 78},
+			{course.Replica, notes[course.Replica], 396, 70, 220, 78},
+			{course.Subscriber, notes[course.Subscriber], 24, 226, 220, 78},
+		},
+		flows: []flow{
+			{"wal", [][2]int{{244, 109}, {396, 109}}, []label{
+				{320, 99, "middle", "topo-label", "streaming WAL"},
+				{320, 131, "middle", "topo-label2", "slot " + SlotName},
+			}},
+			{"logical", [][2]int{{134, 148}, {134, 226}}, []label{
+				{148, 183, "start", "topo-label", "publication " + Publication + " → subscription " + Subscription},
+				{148, 203, "start", "topo-label2", "logical replication of the table " + Table},
+			}},
+		},
+	}
+}
+
+// narrow stacks the nodes for a phone, at the text size of the page: the
+// logical flow runs down the right, past the replica.
+func narrow() layout {
+	return layout{
+		class: "topology-narrow", width: 360, height: 490, frameLabel: [2]int{16, 30},
+		nodes: []node{
+			{course.Primary, notes[course.Primary], 16, 48, 328, 78},
+			{course.Replica, notes[course.Replica], 16, 214, 210, 78},
+			{course.Subscriber, notes[course.Subscriber], 16, 392, 328, 78},
+		},
+		flows: []flow{
+			{"wal", [][2]int{{60, 126}, {60, 214}}, []label{
+				{74, 164, "start", "topo-label", "streaming WAL"},
+				{74, 184, "start", "topo-label2", "slot " + SlotName},
+			}},
+			{"logical", [][2]int{{300, 126}, {300, 392}}, []label{
+				{288, 322, "end", "topo-label", "publication " + Publication},
+				{288, 342, "end", "topo-label", "→ subscription " + Subscription},
+				{288, 362, "end", "topo-label2", "logical: table " + Table},
+			}},
+		},
 	}
 }
 
@@ -69,65 +119,79 @@ func Describe() string {
 		"receives it by logical replication through its subscription %s.", SlotName, Table, Publication, Subscription)
 }
 
-// SVG returns the diagram as an inline <svg> element. id must be unique in
-// the page; it ties the title and the description to the image.
+// SVG returns the diagram as inline SVG: a wide drawing and a narrow one,
+// of which the theme shows one by the width of the screen (classes
+// topology-wide and topology-narrow). id must be unique in the page; the
+// drawings' titles and descriptions take ids made from it.
 func SVG(id string) string {
-	boxes, arrows := stand()
+	return wide().svg(id+"-wide") + narrow().svg(id+"-narrow")
+}
+
+func (l layout) svg(id string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="topology" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, width, height, id, id)
+	fmt.Fprintf(&b, `<svg class="topology %s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`,
+		l.class, l.width, l.height, id, id)
 	fmt.Fprintf(&b, `<title id="%s-t">The stand: primary, replica and subscriber</title>`, id)
 	fmt.Fprintf(&b, `<desc id="%s-d">%s</desc>`, id, html.EscapeString(Describe()))
-	frame(&b)
-	for _, a := range arrows {
-		a.draw(&b)
+	// The Docker host around the nodes: compose runs them all.
+	fmt.Fprintf(&b, `<rect class="topo-host" x="4" y="4" width="%d" height="%d" rx="10"/>`, l.width-8, l.height-8)
+	fmt.Fprintf(&b, `<text class="topo-host-label" x="%d" y="%d">Docker host · one compose project</text>`, l.frameLabel[0], l.frameLabel[1])
+	for _, f := range l.flows {
+		f.draw(&b)
 	}
-	for _, x := range boxes {
-		x.draw(&b)
+	for _, n := range l.nodes {
+		n.draw(&b)
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
 }
 
-// frame is the Docker host around the nodes: compose runs them all.
-func frame(b *strings.Builder) {
-	fmt.Fprintf(b, `<rect class="topo-host" x="4" y="4" width="%d" height="%d" rx="10"/>`, width-8, height-8)
-	fmt.Fprintf(b, `<text class="topo-host-label" x="20" y="32">Docker host · one compose project</text>`)
-}
+// badgeWidth fits the node's name in its badge.
+func (n node) badgeWidth() int { return 16 + 9*len(n.name) }
 
-func (x box) draw(b *strings.Builder) {
-	fmt.Fprintf(b, `<g class="topo-node topo-%s">`, x.node)
-	fmt.Fprintf(b, `<rect class="topo-box" x="%d" y="%d" width="%d" height="%d" rx="8"/>`, x.x, x.y, boxW, boxH)
+func (n node) draw(b *strings.Builder) {
+	fmt.Fprintf(b, `<g class="topo-node topo-%s">`, n.name)
+	fmt.Fprintf(b, `<rect class="topo-box" x="%d" y="%d" width="%d" height="%d" rx="8"/>`, n.x, n.y, n.w, n.h)
 	// The badge repeats the colour and the word of the node badges on the
 	// pages' blocks, so the diagram and the commands read alike.
-	badgeW := 16 + 9*len(x.node)
-	fmt.Fprintf(b, `<rect class="topo-badge" x="%d" y="%d" width="%d" height="22" rx="11"/>`, x.x+10, x.y+9, badgeW)
-	fmt.Fprintf(b, `<text class="topo-badge-text" x="%d" y="%d" text-anchor="middle">%s</text>`, x.x+10+badgeW/2, x.y+25, x.node)
-	for i, n := range x.notes {
-		fmt.Fprintf(b, `<text class="topo-note" x="%d" y="%d">%s</text>`, x.x+12, x.y+50+i*18, html.EscapeString(n))
+	bw := n.badgeWidth()
+	fmt.Fprintf(b, `<rect class="topo-badge" x="%d" y="%d" width="%d" height="22" rx="11"/>`, n.x+10, n.y+9, bw)
+	fmt.Fprintf(b, `<text class="topo-badge-text" x="%d" y="%d" text-anchor="middle">%s</text>`, n.x+10+bw/2, n.y+25, n.name)
+	for i, s := range n.notes {
+		fmt.Fprintf(b, `<text class="topo-note" x="%d" y="%d">%s</text>`, n.x+12, n.y+50+i*18, html.EscapeString(s))
 	}
 	b.WriteString(`</g>`)
 }
 
-// draw connects two boxes side by side (left edge to right edge) or one
-// above the other (bottom edge to top edge), with the labels beside the
-// line and an arrowhead drawn as a polygon, not a <marker>: markers need
-// ids, which would have to be unique in the print page.
-func (a arrow) draw(b *strings.Builder) {
-	fmt.Fprintf(b, `<g class="topo-flow topo-%s">`, a.kind)
-	if a.from.y == a.to.y {
-		x1, x2, y := a.from.x+boxW, a.to.x, a.from.y+boxH/2
-		fmt.Fprintf(b, `<line class="topo-line" x1="%d" y1="%d" x2="%d" y2="%d"/>`, x1, y, x2-10, y)
-		fmt.Fprintf(b, `<polygon class="topo-head" points="%d,%d %d,%d %d,%d"/>`, x2, y, x2-12, y-6, x2-12, y+6)
-		mid := (x1 + x2) / 2
-		fmt.Fprintf(b, `<text class="topo-label" x="%d" y="%d" text-anchor="middle">%s</text>`, mid, y-10, html.EscapeString(a.label))
-		fmt.Fprintf(b, `<text class="topo-label2" x="%d" y="%d" text-anchor="middle">%s</text>`, mid, y+22, html.EscapeString(a.label2))
-	} else {
-		x, y1, y2 := a.from.x+boxW/2, a.from.y+boxH, a.to.y
-		fmt.Fprintf(b, `<line class="topo-line" x1="%d" y1="%d" x2="%d" y2="%d"/>`, x, y1, x, y2-10)
-		fmt.Fprintf(b, `<polygon class="topo-head" points="%d,%d %d,%d %d,%d"/>`, x, y2, x-6, y2-12, x+6, y2-12)
-		mid := (y1 + y2) / 2
-		fmt.Fprintf(b, `<text class="topo-label" x="%d" y="%d">%s</text>`, x+14, mid-4, html.EscapeString(a.label))
-		fmt.Fprintf(b, `<text class="topo-label2" x="%d" y="%d">%s</text>`, x+14, mid+16, html.EscapeString(a.label2))
+// draw strokes the flow's segments, stopping short of the end for the
+// arrowhead, a polygon rather than a <marker>: markers need ids, which
+// would have to be unique in the print page.
+func (f flow) draw(b *strings.Builder) {
+	fmt.Fprintf(b, `<g class="topo-flow topo-%s">`, f.kind)
+	end, prev := f.points[len(f.points)-1], f.points[len(f.points)-2]
+	dx, dy := sign(end[0]-prev[0]), sign(end[1]-prev[1]) // segments are horizontal or vertical
+	pts := make([]string, len(f.points))
+	for i, p := range f.points {
+		if i == len(f.points)-1 {
+			p = [2]int{p[0] - 10*dx, p[1] - 10*dy}
+		}
+		pts[i] = fmt.Sprintf("%d,%d", p[0], p[1])
+	}
+	fmt.Fprintf(b, `<polyline class="topo-line" points="%s"/>`, strings.Join(pts, " "))
+	bx, by := end[0]-12*dx, end[1]-12*dy // the arrowhead's base, 12 back
+	fmt.Fprintf(b, `<polygon class="topo-head" points="%d,%d %d,%d %d,%d"/>`, end[0], end[1], bx-6*dy, by-6*dx, bx+6*dy, by+6*dx)
+	for _, l := range f.labels {
+		fmt.Fprintf(b, `<text class="%s" x="%d" y="%d" text-anchor="%s">%s</text>`, l.class, l.x, l.y, l.anchor, html.EscapeString(l.text))
 	}
 	b.WriteString(`</g>`)
+}
+
+func sign(v int) int {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
 }

@@ -47,13 +47,13 @@ func parse(t *testing.T, svg string) []element {
 
 func TestSVGIsAccessibleAndThemed(t *testing.T) {
 	els := parse(t, SVG("block-7"))
-	root := els[0]
-	if root.name != "svg" || root.attrs["role"] != "img" || root.attrs["aria-labelledby"] != "block-7-t block-7-d" {
-		t.Errorf("root %v: want an svg with role img labelled by its title and description", root)
-	}
 	ids := map[string]string{}
+	var roots []element
 	var texts []string
 	for _, e := range els {
+		if e.name == "svg" {
+			roots = append(roots, e)
+		}
 		if id := e.attrs["id"]; id != "" {
 			ids[id] = e.name
 		}
@@ -62,55 +62,113 @@ func TestSVGIsAccessibleAndThemed(t *testing.T) {
 				t.Errorf("<%s %s=…>: colours and sizes belong in the theme's CSS", e.name, bad)
 			}
 		}
-		if e.name != "svg" && e.name != "title" && e.name != "desc" && e.attrs["class"] == "" && e.name != "text" {
+		if e.name != "svg" && e.name != "title" && e.name != "desc" && e.attrs["class"] == "" {
 			t.Errorf("<%s> has no class for the theme to style", e.name)
 		}
 		if e.name == "text" {
 			texts = append(texts, e.text)
 		}
 	}
-	if ids["block-7-t"] != "title" || ids["block-7-d"] != "desc" || len(ids) != 2 {
-		t.Errorf("ids %v: want exactly the title and the description (markers would need more)", ids)
+	if len(roots) != 2 {
+		t.Fatalf("%d drawings, want the wide and the narrow one", len(roots))
+	}
+	for i, size := range []string{"wide", "narrow"} {
+		id := "block-7-" + size
+		r := roots[i]
+		if r.attrs["class"] != "topology topology-"+size || r.attrs["role"] != "img" || r.attrs["aria-labelledby"] != id+"-t "+id+"-d" {
+			t.Errorf("drawing %d: %v: want class topology-%s, role img, labelled by its title and description", i, r.attrs, size)
+		}
+		if ids[id+"-t"] != "title" || ids[id+"-d"] != "desc" {
+			t.Errorf("%s: no title or description with ids %s-t, %s-d", size, id, id)
+		}
+	}
+	if len(ids) != 4 {
+		t.Errorf("ids %v: want only the titles and descriptions (markers would need more)", ids)
 	}
 	all := strings.Join(texts, "|")
 	for _, want := range []string{"primary", "replica", "subscriber", "streaming WAL", "slot replica_slot", "publication accounts_pub", "subscription acct_sub"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("no label %q in %s", want, all)
+		if strings.Count(all, want) < 2 {
+			t.Errorf("label %q is not in both drawings: %s", want, all)
 		}
 	}
 }
 
 // TestLabelsFit estimates each label's box (0.6 em a character, an upper
-// bound for the system sans-serif fonts at these sizes) and checks that
-// it stays inside the drawing, that a node's notes stay inside the node,
-// and that the arrows' labels cross no node.
+// bound for the system fonts at these sizes) and checks, in both layouts,
+// that it stays inside the drawing, that a node's notes and badge stay
+// inside the node, and that the arrows' labels cross no node.
 func TestLabelsFit(t *testing.T) {
 	sizes := map[string]float64{"topo-host-label": 14, "topo-badge-text": 14, "topo-note": 15, "topo-label": 15, "topo-label2": 14}
-	boxes, _ := stand()
-	for _, e := range parse(t, SVG("x")) {
-		if e.name != "text" {
-			continue
-		}
-		class := e.attrs["class"]
-		size, ok := sizes[class]
-		if !ok {
-			t.Errorf("text class %q has no size in this test (and maybe none in site.css)", class)
-			continue
-		}
-		r := textRect(e, size)
-		if r.x0 < 0 || r.x1 > width || r.y0 < 0 || r.y1 > height {
-			t.Errorf("%q spans %v, outside the drawing", e.text, r)
-		}
-		for _, b := range boxes {
-			in := rect{float64(b.x), float64(b.y), float64(b.x + boxW), float64(b.y + boxH)}
-			switch {
-			case class == "topo-note" && r.overlaps(in) && !r.inside(in):
-				t.Errorf("note %q (%v) overflows the %s box (%v)", e.text, r, b.node, in)
-			case (class == "topo-label" || class == "topo-label2") && r.overlaps(in):
-				t.Errorf("arrow label %q (%v) crosses the %s box (%v)", e.text, r, b.node, in)
+	for _, l := range []layout{wide(), narrow()} {
+		for _, e := range parse(t, l.svg("x")) {
+			if e.name != "text" {
+				continue
+			}
+			class := e.attrs["class"]
+			size, ok := sizes[class]
+			if !ok {
+				t.Errorf("text class %q has no size in this test (and maybe none in site.css)", class)
+				continue
+			}
+			r := textRect(e, size)
+			if r.x0 < 0 || r.x1 > float64(l.width) || r.y0 < 0 || r.y1 > float64(l.height) {
+				t.Errorf("%s: %q spans %v, outside the drawing", l.class, e.text, r)
+			}
+			for _, n := range l.nodes {
+				box := rect{float64(n.x), float64(n.y), float64(n.x + n.w), float64(n.y + n.h)}
+				inNode := class == "topo-note" || class == "topo-badge-text"
+				switch {
+				case inNode && r.overlaps(box) && !r.inside(box):
+					t.Errorf("%s: %q (%v) overflows the %s box (%v)", l.class, e.text, r, n.name, box)
+				case !inNode && r.overlaps(box):
+					t.Errorf("%s: label %q (%v) crosses the %s box (%v)", l.class, e.text, r, n.name, box)
+				}
 			}
 		}
 	}
+}
+
+// TestArrowsJoinNodes checks that each flow starts on the primary's edge
+// and ends on its target's edge, and that no line crosses a third node.
+func TestArrowsJoinNodes(t *testing.T) {
+	for _, l := range []layout{wide(), narrow()} {
+		byName := map[string]node{}
+		for _, n := range l.nodes {
+			byName[n.name] = n
+		}
+		targets := map[string]string{"wal": "replica", "logical": "subscriber"}
+		for _, f := range l.flows {
+			from, to := byName["primary"], byName[targets[f.kind]]
+			if p := f.points[0]; !onEdge(from, p) {
+				t.Errorf("%s %s: starts at %v, off the primary's edge", l.class, f.kind, p)
+			}
+			if p := f.points[len(f.points)-1]; !onEdge(to, p) {
+				t.Errorf("%s %s: ends at %v, off the %s's edge", l.class, f.kind, p, to.name)
+			}
+			for _, n := range l.nodes {
+				if n.name != from.name && n.name != to.name && crosses(f, n) {
+					t.Errorf("%s %s: the line crosses the %s", l.class, f.kind, n.name)
+				}
+			}
+		}
+	}
+}
+
+func onEdge(n node, p [2]int) bool {
+	x, y := p[0], p[1]
+	inX, inY := x >= n.x && x <= n.x+n.w, y >= n.y && y <= n.y+n.h
+	return (inX && (y == n.y || y == n.y+n.h)) || (inY && (x == n.x || x == n.x+n.w))
+}
+
+func crosses(f flow, n node) bool {
+	for i := 1; i < len(f.points); i++ {
+		a, b := f.points[i-1], f.points[i]
+		seg := rect{float64(min(a[0], b[0])), float64(min(a[1], b[1])), float64(max(a[0], b[0])) + 1, float64(max(a[1], b[1])) + 1}
+		if seg.overlaps(rect{float64(n.x), float64(n.y), float64(n.x + n.w), float64(n.y + n.h)}) {
+			return true
+		}
+	}
+	return false
 }
 
 type rect struct{ x0, y0, x1, y1 float64 }
@@ -128,8 +186,11 @@ func textRect(e element, size float64) rect {
 	x, _ := strconv.ParseFloat(e.attrs["x"], 64)
 	y, _ := strconv.ParseFloat(e.attrs["y"], 64)
 	w := 0.6 * size * float64(len([]rune(e.text)))
-	if e.attrs["text-anchor"] == "middle" {
+	switch e.attrs["text-anchor"] {
+	case "middle":
 		x -= w / 2
+	case "end":
+		x -= w
 	}
 	return rect{x, y - size, x + w, y + 0.25*size}
 }

@@ -42,8 +42,17 @@
     });
   }
 
+  // Words too common to tell sections apart; a query of nothing else
+  // still searches for them.
+  var STOP = Object.create(null);
+  "a an and are as at be by for from in is it of on or that the this to was with".split(" ").forEach(function (w) { STOP[w] = true; });
+
+  // terms are the query's words, lower-cased; punctuation alone is not a
+  // word. replica_slot, pg_stat_replication and 0/3000148 stay whole.
   function terms(query) {
-    return query.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+    var all = query.toLowerCase().split(/\s+/).filter(function (t) { return /[\p{L}\p{N}]/u.test(t); });
+    var kept = all.filter(function (t) { return !STOP[t]; });
+    return (kept.length ? kept : all).slice(0, 8);
   }
 
   // count is how often term occurs in s, up to cap.
