@@ -5,11 +5,25 @@ BIN     := bin/coursebuild
 # builder and the tests remove their own containers.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: site test image check unit build clean fuzz bench soak
+.PHONY: site test image check unit build clean fuzz bench soak update serve
 
-## site: image if missing → fresh stand → verify every block → public/
+# UNTIL=N limits site, update and serve to chapters 1..N; PORT is the
+# preview's port; ARGS passes more flags (ARGS=-fresh, ARGS="-junit junit.xml").
+UNTIL ?= 0
+PORT  ?= 8080
+ARGS  ?=
+
+## site: public/ from verified/record.json if nothing that runs changed (no Docker), else image if missing → fresh stand → verify every block → record → public/
 site: build
-	./$(BIN) build
+	./$(BIN) build -until $(UNTIL) $(ARGS)
+
+## update: run the course and rewrite every expected output that differs from the real one (placeholders kept)
+update: build
+	./$(BIN) update -until $(UNTIL) $(ARGS)
+
+## serve: preview on http://127.0.0.1:$(PORT)/, rebuilt and reloaded on every change to content/, stand/, theme/
+serve: build
+	./$(BIN) serve -port $(PORT) -until $(UNTIL) $(ARGS)
 
 ## test: unit tests, then the Docker-backed tests (psql fidelity, end to end), then each fuzz target briefly
 test: build image
