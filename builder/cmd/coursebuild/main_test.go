@@ -119,3 +119,54 @@ func TestInterrupt(t *testing.T) {
 		})
 	}
 }
+
+// TestCIReportsOnContentError runs a build as GitHub Actions would: the
+// content error is an annotation on its line, the JUnit report has it as
+// an error, and the exit code is 2.
+func TestCIReportsOnContentError(t *testing.T) {
+	t.Setenv("GITHUB_ACTIONS", "true")
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "content"), 0o755)
+	os.MkdirAll(filepath.Join(root, "stand"), 0o755)
+	os.WriteFile(filepath.Join(root, "content", "01-a.md"), []byte("---\ntitle: A\n---\n\n```sql {node=primary}\nSELECT 1;\n```\n"), 0o644)
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	var out, errw strings.Builder
+	code := Main([]string{"build", "-root", root, "-junit", junit}, &out, &errw)
+	if code != 2 {
+		t.Fatalf("exit %d, stderr %s", code, errw.String())
+	}
+	if want := "::error file=content/01-a.md,line=5,title=content error::sql block on primary has no expected output"; !strings.Contains(out.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, out.String())
+	}
+	report, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(report), `errors="1"`) || !strings.Contains(string(report), "01-a.md:5: sql block on primary has no expected output") {
+		t.Errorf("junit (%v):\n%s", err, report)
+	}
+}
+
+// TestJUnitFromRecord builds from a current record, with Docker out of
+// reach: exit 0, and one passing test case per block, marked as recorded.
+func TestJUnitFromRecord(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	cfg := recordedCourse(t)
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	var out, errw strings.Builder
+	if code := Main([]string{"-root", cfg.Root, "-junit", junit, "build"}, &out, &errw); code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errw.String(), out.String())
+	}
+	report, _ := os.ReadFile(junit)
+	for _, want := range []string{`tests="1" failures="0" errors="0" skipped="0"`, `name="content/01-preview.md:7 primary echo ready"`, "from the record verified at"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("junit lacks %s:\n%s", want, report)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"build", "extra"}, {"-until", "-1"}, {"-nosuchflag"}} {
+		var out, errw strings.Builder
+		if code := Main(args, &out, &errw); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,8 +108,10 @@ func (p *previewBuilder) external(ctx context.Context) error {
 	cmd := exec.CommandContext(ctx, p.bin, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 2 * time.Minute
+	// The error goes to the server, which prints it and shows it on the
+	// pages; the log goes to the terminal as it comes.
 	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = p.cfg.Log, io.MultiWriter(p.cfg.Log, &stderr)
+	cmd.Stdout, cmd.Stderr = p.cfg.Log, &stderr
 	if err := cmd.Run(); err != nil {
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			return errors.New(msg)
