@@ -5,7 +5,7 @@ BIN     := bin/coursebuild
 # builder and the tests remove their own containers.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: site test image check unit build clean fuzz bench soak update serve
+.PHONY: site test image check unit build clean fuzz bench bench-render soak update serve
 
 # UNTIL=N limits site, update and serve to chapters 1..N; PORT is the
 # preview's port; ARGS passes more flags (ARGS=-fresh, ARGS="-junit junit.xml").
@@ -53,6 +53,10 @@ check: build
 bench: build image
 	$(GO) run ./builder/cmd/coursebench -out bench
 	$(GO) test -run '^$$' -bench . -benchmem ./builder/render/
+
+## bench-render: render-only throughput on 1,000 synthetic chapters: first build and rebuild (ms/page, peak memory)
+bench-render:
+	$(GO) test -run '^$$' -bench '^Benchmark(Render|Rerender)1000$$' -benchtime 3x ./builder/render/
 
 N ?= 10
 ## soak: N full verified builds from fresh stands (make soak N=10): pass count and spread of wall times
