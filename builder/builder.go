@@ -27,13 +27,15 @@ const RecordFormat = 1
 //go:embed check/*.go course/*.go load/*.go psql/*.go run/*.go stand/*.go
 var sources embed.FS
 
-// modules are the dependencies that take part in execution.
-var modules = []string{
-	"github.com/jackc/pgx/v5",
-	"github.com/testcontainers/testcontainers-go",
-	"github.com/testcontainers/testcontainers-go/modules/compose",
-	"github.com/moby/moby/client",
-	"github.com/docker/compose/v5",
+// executionModules are the dependencies that take part in execution.
+func executionModules() []string {
+	return []string{
+		"github.com/jackc/pgx/v5",
+		"github.com/testcontainers/testcontainers-go",
+		"github.com/testcontainers/testcontainers-go/modules/compose",
+		"github.com/moby/moby/client",
+		"github.com/docker/compose/v5",
+	}
 }
 
 // ExecutionID hashes the execution packages' sources (tests excluded), the
@@ -68,6 +70,7 @@ func moduleVersions() []string {
 	if !ok {
 		return nil
 	}
+	modules := executionModules()
 	var out []string
 	for _, d := range info.Deps {
 		if d.Replace != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"replcourse/builder/course"
 	"replcourse/builder/progress"
+	"replcourse/builder/record"
 	"replcourse/builder/render"
 	"replcourse/builder/run"
 	"replcourse/builder/stand"
@@ -38,7 +40,7 @@ func Update(ctx context.Context, cfg Config) (*Updated, error) {
 	tm := &Timings{}
 	var res *run.Results
 	var v render.Verified
-	runErr := onStand(ctx, cfg, tm, nil, func(st *stand.Stand, pr *progress.Printer) error {
+	runErr := onStand(ctx, cfg, tm, priorTimings(cfg), func(st *stand.Stand, pr *progress.Printer) error {
 		var err error
 		res, err = run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: pr.OnBlock, KeepGoing: true})
 		return err
@@ -123,4 +125,17 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// priorTimings are the record's block times, stale or not, for the
+// progress estimate; none without a readable record.
+func priorTimings(cfg Config) []time.Duration {
+	if cfg.Record == "" {
+		return nil
+	}
+	rec, err := record.Read(cfg.Record)
+	if err != nil {
+		return nil
+	}
+	return rec.Timings()
 }
