@@ -28,6 +28,16 @@ func loadCourse(t *testing.T, name string) *course.Course {
 
 func loadFiles(t *testing.T, files []txtar.File) *course.Course {
 	t.Helper()
+	c, err := tryLoad(t, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// tryLoad writes files into a temporary directory and loads its content/.
+func tryLoad(t *testing.T, files []txtar.File) (*course.Course, error) {
+	t.Helper()
 	dir := t.TempDir()
 	for _, f := range files {
 		path := filepath.Join(dir, filepath.FromSlash(f.Name))
@@ -41,11 +51,7 @@ func loadFiles(t *testing.T, files []txtar.File) *course.Course {
 	if err := os.MkdirAll(filepath.Join(dir, "stand"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	c, err := load.Dir(filepath.Join(dir, "content"), filepath.Join(dir, "stand"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return load.Dir(filepath.Join(dir, "content"), filepath.Join(dir, "stand"))
 }
 
 // fakeOutputs are the "real" outputs of the test course, keyed by the first
