@@ -6,9 +6,10 @@ package render
 //	BenchmarkRender1000    a first build: every block highlighted
 //	BenchmarkRerender1000  a rebuild through the same Cache: no block changed
 //
-// Each reports ms/page (chapter pages; the index, print.html and the
-// search index are part of the time), the peak of live heap objects during
-// the timed builds, and the process's peak RSS.
+// Each reports ms/page (wall time per chapter page; the index, print.html
+// and the search index are part of the time), cpu-ms/page (user and
+// system time: steadier on a shared machine), the peak of live heap
+// objects during the timed builds, and the process's peak RSS.
 
 import (
 	"context"
@@ -124,12 +125,16 @@ func peakHeap() (stop func() uint64) {
 	return func() uint64 { cancel(); return <-done }
 }
 
-func maxRSS() float64 {
+func rusage() syscall.Rusage {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Maxrss) / 1024 // KiB on Linux
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru) // zeros on failure: the metrics read 0
+	return ru
+}
+
+// cpuTime is the process's user and system time so far: on a shared
+// machine it varies less than the wall time.
+func cpuTime(ru syscall.Rusage) time.Duration {
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchWrite times Write of s, b.N times, and reports the figures.
@@ -138,7 +143,7 @@ func benchWrite(b *testing.B, s *Site) Stats {
 	runtime.GC()
 	stop := peakHeap()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime(rusage())
 	var st Stats
 	for range b.N {
 		var err error
@@ -146,12 +151,14 @@ func benchWrite(b *testing.B, s *Site) Stats {
 			b.Fatal(err)
 		}
 	}
-	elapsed := time.Since(start)
+	elapsed, ru := time.Since(start), rusage()
 	b.StopTimer()
 	peak := stop()
-	b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N*benchChapters), "ms/page")
+	pages := float64(b.N * benchChapters)
+	b.ReportMetric(float64(elapsed.Microseconds())/1000/pages, "ms/page")
+	b.ReportMetric(float64((cpuTime(ru)-cpu).Microseconds())/1000/pages, "cpu-ms/page")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(maxRSS(), "maxrss-MiB")
+	b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MiB") // Maxrss is in KiB on Linux
 	b.ReportMetric(float64(st.SearchIndexBytes)/(1<<20), "index-MiB")
 	return st
 }

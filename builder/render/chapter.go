@@ -70,6 +70,9 @@ func (w *writer) renderChapter(ch *course.Chapter, self link) (*renderedChapter,
 // blocks hold placeholders that are never shown. Going line by line keeps
 // the line number for error messages, whatever Expand does to lengths.
 func (w *writer) expandProse(ch *course.Chapter) ([]byte, error) {
+	if !bytes.Contains(ch.Body, []byte("{{@")) {
+		return ch.Body, nil // no reference: nothing to expand, no need to find the code
+	}
 	code := fencedLines(ch.Body)
 	var out strings.Builder
 	for i, line := range strings.SplitAfter(string(ch.Body), "\n") {

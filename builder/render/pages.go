@@ -1,13 +1,14 @@
 package render
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -78,24 +79,26 @@ type printData struct {
 // search index.
 type renderedChapter struct {
 	link
-	toc    []tocEntry
-	body   string
-	search []searchSection
+	toc       []tocEntry
+	body      string
+	printBody string // body as print.html shows it
+	search    []searchSection
 }
 
 // writer holds what one Write needs across pages. It lives for one call,
 // so nothing is shared between builds but the Site's Cache.
 type writer struct {
-	site   *Site
-	dir    string
-	expand func(string) (string, error)
-	hl     *highlighter
-	titles []string // chapter titles after Expand, in course order
-	pages  map[string]*template.Template
+	site    *Site
+	dir     string
+	expand  func(string) (string, error)
+	hl      *highlighter
+	titles  []string          // chapter titles after Expand, in course order
+	anchors map[string]string // chapter page → its anchor in print.html
+	pages   map[string]*template.Template
 }
 
 func newWriter(s *Site, dir string) (*writer, error) {
-	w := &writer{site: s, dir: dir, expand: s.Expand, hl: newHighlighter(s.Cache), pages: map[string]*template.Template{}}
+	w := &writer{site: s, dir: dir, expand: s.Expand, hl: newHighlighter(s.Cache), anchors: map[string]string{}, pages: map[string]*template.Template{}}
 	if w.expand == nil {
 		w.expand = func(t string) (string, error) { return t, nil }
 	}
@@ -114,6 +117,7 @@ func newWriter(s *Site, dir string) (*writer, error) {
 			return nil, course.Errorf(course.Pos{File: ch.File, Line: 2}, "title: %v", err)
 		}
 		w.titles = append(w.titles, t)
+		w.anchors[pageName(ch)] = printAnchor(ch.Number)
 	}
 	return w, nil
 }
@@ -123,12 +127,37 @@ func pageName(ch *course.Chapter) string {
 	return fmt.Sprintf("%02d-%s.html", ch.Number, ch.Slug)
 }
 
-func (w *writer) writeFile(name string, data []byte) error {
+// create makes the file name, relative to the site root, for writing.
+func (w *writer) create(name string) (*os.File, error) {
 	path := filepath.Join(w.dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("render: %w", err)
+	if strings.Contains(name, "/") {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return f, nil
+}
+
+func (w *writer) writeFile(name string, data []byte) error {
+	f, err := w.create(name)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	return closeFile(f, err)
+}
+
+// closeFile closes f and returns the first error: a failed close can be
+// the only sign that the data did not reach the disk.
+func closeFile(f *os.File, err error) error {
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	return nil
@@ -224,6 +253,9 @@ func (w *writer) chapterPage(i int) (*renderedChapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rc.printBody, err = w.printBody(self, rc.body); err != nil {
+		return nil, err
+	}
 	data := chapterData{
 		layoutData: w.layout("chapter", fmt.Sprintf("%d. %s — %s", ch.Number, self.Title, w.site.Course.Title)),
 		Chapter:    self,
@@ -238,7 +270,11 @@ func (w *writer) chapterPage(i int) (*renderedChapter, error) {
 		next := w.chapterLink(i + 1)
 		data.Next = &next
 	}
-	return rc, w.execute("chapter.html", self.Href, data)
+	if err := w.execute("chapter.html", self.Href, data); err != nil {
+		return nil, err
+	}
+	rc.body = "" // written; print.html has its own copy, and 1,000 chapters are a lot of memory
+	return rc, nil
 }
 
 func (w *writer) indexPage(pages []*renderedChapter) error {
@@ -254,10 +290,19 @@ func (w *writer) indexPage(pages []*renderedChapter) error {
 }
 
 // execute runs the page template name and writes the result to file.
+// execute runs the page template name straight into file: print.html
+// holds the whole course, and need not be held in memory once more. A
+// failure leaves a partial file, but in the new site's directory, which
+// Write then removes.
 func (w *writer) execute(name, file string, data any) error {
-	var buf bytes.Buffer
-	if err := w.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	f, err := w.create(file)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := w.pages[name].ExecuteTemplate(bw, "layout", data); err != nil {
+		f.Close()
 		return fmt.Errorf("render %s: %w", file, err)
 	}
-	return w.writeFile(file, buf.Bytes())
+	return closeFile(f, bw.Flush())
 }

@@ -1,8 +1,12 @@
 package render
 
 import (
+	"errors"
+	"io"
 	"strings"
 	"testing"
+
+	nethtml "golang.org/x/net/html"
 )
 
 func TestPrintRewriter(t *testing.T) {
@@ -44,5 +48,58 @@ func TestPrintPage(t *testing.T) {
 	}
 	if strings.Contains(p, "<script>alert") {
 		t.Error("an output's script reached print.html unescaped")
+	}
+}
+
+// tokenized is rewrite done with x/net/html's tokenizer: slower, but it
+// reads any HTML. The fast scanner must agree with it on every chapter.
+func (r printRewriter) tokenized(body string) (string, error) {
+	z := nethtml.NewTokenizer(strings.NewReader(body))
+	var out strings.Builder
+	for {
+		switch z.Next() {
+		case nethtml.ErrorToken:
+			if errors.Is(z.Err(), io.EOF) {
+				return out.String(), nil
+			}
+			return "", z.Err()
+		case nethtml.StartTagToken, nethtml.SelfClosingTagToken:
+			raw := string(z.Raw())
+			name, _ := z.TagName()
+			out.WriteString(r.startTag(shiftHeading(raw, name)))
+		case nethtml.EndTagToken:
+			raw := string(z.Raw())
+			name, _ := z.TagName()
+			out.WriteString(shiftHeading(raw, name))
+		default:
+			out.Write(z.Raw())
+		}
+	}
+}
+
+func TestPrintScannerAgreesWithTokenizer(t *testing.T) {
+	for name, s := range map[string]*Site{"test course": testSite(t), "real course": realSite(t)} {
+		w, err := newWriter(s, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ch := range s.Course.Chapters {
+			p, err := w.renderChapter(ch, w.chapterLink(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := w.printBody(p.link, p.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := printRewriter{prefix: w.anchors[p.Href], self: p.Href, anchors: w.anchors}
+			want, err := r.tokenized(p.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s, %s: the scanner and the tokenizer disagree", name, p.Href)
+			}
+		}
 	}
 }
