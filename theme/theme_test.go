@@ -40,6 +40,9 @@ func TestPagesExecute(t *testing.T) {
 		"index.html": execute(t, "index.html", map[string]any{"Chapters": []map[string]any{
 			{"Number": 1, "Title": "A", "Href": "01-a.html", "Sections": []map[string]any{{"Title": "S", "Href": "01-a.html#s"}}},
 		}}),
+		"print.html": execute(t, "print.html", map[string]any{"Page": "print", "Chapters": []map[string]any{
+			{"Number": 1, "Title": "A <b>", "ID": "ch1", "Body": "<p>escaped</p>"},
+		}}),
 		"chapter.html": execute(t, "chapter.html", map[string]any{
 			"Chapter": map[string]any{"Number": 1, "Title": "A"},
 			"TOC":     []map[string]any{{"Title": "S", "Href": "#s", "Children": []map[string]any{{"Title": "U", "Href": "#u"}}}},
@@ -52,7 +55,12 @@ func TestPagesExecute(t *testing.T) {
 		for _, want := range []string{
 			csp, `<link rel="stylesheet" href="assets/chroma.css">`, `<script src="assets/site.js" defer></script>`,
 			`Course &lt;&amp;&gt;`, `Outputs verified against PostgreSQL 17.5 (img) on <time datetime="2025-03-04T00:00:00Z">2025-03-04</time>`,
-			`<main id="content"`, `href="index.html"`,
+			`<main id="content"`, `href="index.html"`, `href="print.html"`,
+			`<script src="assets/search.js" defer></script>`,
+			`<header class="site-head">`, `<nav class="site-nav" aria-label="Site">`, `<footer class="site-foot">`,
+			// Search needs JavaScript: the form is hidden until search.js shows it.
+			`<form class="search" role="search" aria-label="Search the course" hidden>`,
+			`<label class="visually-hidden" for="search-input">`,
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s lacks %s", name, want)
@@ -71,11 +79,22 @@ func TestPagesExecute(t *testing.T) {
 	if strings.Contains(ch, `rel="prev"`) {
 		t.Error("prev link on a first chapter")
 	}
+	pr := pages["print.html"]
+	for _, want := range []string{`<article class="print-chapter" id="ch1">`, `href="#ch1"`, `A &lt;b&gt;`, `Whole course</a>`, `aria-current="page"`} {
+		if !strings.Contains(pr, want) {
+			t.Errorf("print.html lacks %s", want)
+		}
+	}
+	for name, out := range pages {
+		if n := strings.Count(out, "<h1"); n != 1 {
+			t.Errorf("%s has %d h1", name, n)
+		}
+	}
 }
 
 func TestStaticAssets(t *testing.T) {
 	static := Static()
-	for _, name := range []string{"site.css", "site.js", "favicon.svg"} {
+	for _, name := range []string{"site.css", "site.js", "search.js", "favicon.svg"} {
 		if _, err := fs.Stat(static, name); err != nil {
 			t.Error(err)
 		}
@@ -89,6 +108,8 @@ func TestStaticAssets(t *testing.T) {
 		"@media screen and (prefers-color-scheme: dark)", "@media print", ".block", ".block-head", ".node.node-primary", ".node.node-replica",
 		".node.node-subscriber", ".node.node-host", ".output-label", ".output.nocompare", ".block.norun",
 		".status.norun", ".path", ".output-empty", ".toc", ".pager", "--measure: 70ch",
+		":focus-visible", ".search-results", "mark {", ".print-chapter", ".topology-wide", ".topology-narrow",
+		".topo-primary", ".topo-line", ".chart-line", "break-before: page", "white-space: pre-wrap",
 	} {
 		if !strings.Contains(string(css), sel) {
 			t.Errorf("site.css lacks %s", sel)

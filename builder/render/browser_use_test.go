@@ -253,6 +253,9 @@ func testPrint(t *testing.T, browser context.Context, s *browserSite) {
 	}
 	f := eval[printFacts](t, ctx, printFactsJS)
 	n := len(s.site.Course.Chapters)
+	if img, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		s.save(t, "print-preview.png", img) // the top of print.html, in print media
+	}
 	if len(f.Hidden) != 5 {
 		t.Errorf("in print, only %v of the header, copy buttons, anchors, search and skip link are hidden", f.Hidden)
 	}
