@@ -5,7 +5,7 @@ BIN     := bin/coursebuild
 # builder and the tests remove their own containers.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: site test image check unit build clean fuzz bench bench-render soak update serve
+.PHONY: site quick test image check unit build clean fuzz bench bench-render soak update serve
 
 # UNTIL=N limits site, update and serve to chapters 1..N; PORT is the
 # preview's port; ARGS passes more flags (ARGS=-fresh, ARGS="-junit junit.xml").
@@ -13,8 +13,12 @@ UNTIL ?= 0
 PORT  ?= 8080
 ARGS  ?=
 
-## site: public/ from verified/record.json if nothing that runs changed (no Docker), else image if missing → fresh stand → verify every block → record → public/
+## site: image if missing → fresh stand → verify every block → verified/record.json → public/
 site: build
+	./$(BIN) build -fresh -until $(UNTIL) $(ARGS)
+
+## quick: public/ from verified/record.json when nothing that runs changed (no Docker), else as site
+quick: build
 	./$(BIN) build -until $(UNTIL) $(ARGS)
 
 ## update: run the course and rewrite every expected output that differs from the real one (placeholders kept)
