@@ -3,8 +3,6 @@ package render
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -100,9 +98,10 @@ func closeUps(t *testing.T, ctx context.Context, s *browserSite, page, scheme st
 		{"block", "figure.block.run:has(.output-text)"},
 	} {
 		name := fmt.Sprintf("closeup-%s-%s.png", scheme, c.name)
-		if _, err := os.Stat(filepath.Join(s.artifacts, name)); err == nil || !eval[bool](t, ctx, fmt.Sprintf("!!document.querySelector(%q)", c.sel)) {
+		if s.closeUps[name] || !eval[bool](t, ctx, fmt.Sprintf("!!document.querySelector(%q)", c.sel)) {
 			continue // taken already, or not on this page
 		}
+		s.closeUps[name] = true
 		img, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(c.sel)))
 		if err != nil {
 			t.Errorf("%s on %s: %v", c.sel, page, err)
@@ -170,6 +169,7 @@ func testPhone(t *testing.T, browser context.Context, s *browserSite) {
 			do(t, ctx, chromedp.Navigate(s.url(p)))
 			checkPage(t, ctx, s, p, sc, true)
 			shot(t, ctx, s, fmt.Sprintf("phone-%s-%s.png", sc, base(p)))
+			closeUps(t, ctx, s, p, "phone-"+sc)
 		}
 		m.check(t)
 	}

@@ -34,6 +34,7 @@ type browserSite struct {
 	files     map[string]string
 	site      *Site
 	artifacts string
+	closeUps  map[string]bool // close-up pictures taken (subtests run one at a time)
 }
 
 func (s *browserSite) url(page string) string {
@@ -239,7 +240,7 @@ func scheme(name string) chromedp.Action[chromedp.Void] {
 
 func TestBrowser(t *testing.T) {
 	path := findChromium(t)
-	s := &browserSite{site: realSite(t), artifacts: artifactsDir(t)}
+	s := &browserSite{site: realSite(t), artifacts: artifactsDir(t), closeUps: map[string]bool{}}
 	s.dir, s.files = writeSite(t, s.site)
 	browser := newBrowser(t, path)
 
