@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
+	"github.com/sirupsen/logrus"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/modules/compose"
 
@@ -67,6 +68,10 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 	// Its banner and per-container chatter would drown the build's own
 	// progress; errors still come back as values.
 	tclog.SetDefault(tclog.NewNoopLogger())
+	// The compose library warns through logrus, e.g. that the running
+	// primary and replica are "orphans" when `up -d subscriber` names one
+	// service: true of the project it loaded, not of the stand.
+	logrus.SetOutput(io.Discard)
 	cli, err := newClient(ctx)
 	if err != nil {
 		return nil, err
