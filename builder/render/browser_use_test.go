@@ -255,8 +255,14 @@ func testPrint(t *testing.T, browser context.Context, s *browserSite) {
 	}
 	f := eval[printFacts](t, ctx, printFactsJS)
 	n := len(s.site.Course.Chapters)
+	// In print media at the width of A4 paper: the top of print.html, and
+	// the start of a chapter with code and outputs.
+	do(t, ctx, chromedp.EmulateViewport(794, 1123))
 	if img, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-		s.save(t, "print-preview.png", img) // the top of print.html, in print media
+		s.save(t, "print-preview.png", img)
+	}
+	if img, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#"+printAnchor(s.site.Course.Chapters[len(s.site.Course.Chapters)/2].Number)))); err == nil {
+		s.save(t, "print-chapter.png", img)
 	}
 	if len(f.Hidden) != 5 {
 		t.Errorf("in print, only %v of the header, copy buttons, anchors, search and skip link are hidden", f.Hidden)
