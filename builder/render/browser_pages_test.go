@@ -96,6 +96,10 @@ func closeUps(t *testing.T, ctx context.Context, s *browserSite, page, scheme st
 		{"diagram", "figure.diagram-figure"},
 		{"chart", "figure.chart-figure"},
 		{"block", "figure.block.run:has(.output-text)"},
+		{"failed-block", "figure.block.run:has(.detail)"},
+		{"norun-block", "figure.block.norun"},
+		{"nocompare-block", "figure.block:has(.output.nocompare)"},
+		{"file-block", "figure.block.file"},
 	} {
 		name := fmt.Sprintf("closeup-%s-%s.png", scheme, c.name)
 		if s.closeUps[name] || !eval[bool](t, ctx, fmt.Sprintf("!!document.querySelector(%q)", c.sel)) {
