@@ -97,6 +97,21 @@ func isBytes(s *course.Series) bool {
 	return strings.Contains(strings.ToLower(label(s)), "bytes")
 }
 
+// divisions splits the y axis so that each tick is a round number of the
+// probe's unit: a top of 1 or 5 in fifths, a top of 2 in quarters.
+func divisions(s *course.Series, top float64) int {
+	if isBytes(s) {
+		for top >= 1024 {
+			top /= 1024
+		}
+	}
+	m := top / math.Pow(10, math.Floor(math.Log10(top)))
+	if math.Abs(m-2) < 1e-9 {
+		return 4
+	}
+	return 5
+}
+
 // niceCeil rounds v up to 1, 2 or 5 times a power of ten, so ticks fall on
 // round numbers.
 func niceCeil(v float64) float64 {
@@ -121,8 +136,9 @@ func py(v, yMax float64) float64 {
 }
 
 func yAxis(b *strings.Builder, s *course.Series, yMax float64) {
-	for i := 0; i <= 4; i++ {
-		v := yMax * float64(i) / 4
+	n := divisions(s, yMax)
+	for i := 0; i <= n; i++ {
+		v := yMax * float64(i) / float64(n)
 		y := py(v, yMax)
 		fmt.Fprintf(b, `<line class="chart-grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, y, width-right, y)
 		fmt.Fprintf(b, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, y, format(s, v))

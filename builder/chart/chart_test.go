@@ -53,3 +53,17 @@ func TestNiceCeil(t *testing.T) {
 		}
 	}
 }
+
+func TestTicksAreRoundNumbers(t *testing.T) {
+	s := series()
+	s.Points = []course.Point{{T: 0, V: 0}, {T: time.Second, V: 4.4 * (1 << 20)}}
+	svg := SVG(s, "c")
+	for _, want := range []string{">1 MiB<", ">2 MiB<", ">3 MiB<", ">4 MiB<", ">5 MiB<"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("no tick %s", want)
+		}
+	}
+	if strings.Contains(svg, ".25 MiB") || strings.Contains(svg, "1.3 MiB") {
+		t.Error("ticks are not round")
+	}
+}
