@@ -43,3 +43,43 @@ func TestDockerUnreachable(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestInterruptDuringImageBuild cancels the build while the image recipe
+// runs: EnsureImage returns the cancellation promptly and kills the recipe.
+func TestInterruptDuringImageBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker")
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "build.sh")
+	started := filepath.Join(dir, "started")
+	// The recipe stands for a long image build: it marks that it runs,
+	// then blocks until it is killed.
+	os.WriteFile(script, []byte("touch "+started+"\nexec sleep 300\n"), 0o755)
+	src := Source{Official: "replcourse-test/absent:1", Local: "replcourse-test/absent-local:1", Script: script}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := EnsureImage(ctx, src, &strings.Builder{})
+		done <- err
+	}()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(30 * time.Second)
+	for _, err := os.Stat(started); err != nil; _, err = os.Stat(started) {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("the recipe never started")
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("got %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("EnsureImage did not return after the interrupt")
+	}
+}
