@@ -122,7 +122,7 @@ func slowest(r *strings.Builder, tm *build.Timings) {
 	}
 	fmt.Fprintf(r, "Slowest blocks:\n\n| block | node | time | attempts |\n|---|---|---|---|\n")
 	for _, b := range bs[:min(8, len(bs))] {
-		fmt.Fprintf(r, "| %s `%s` | %s | %.0f ms | %d |\n", b.Block.Pos, strings.ReplaceAll(b.Block.Command(), "|", "\\|"),
+		fmt.Fprintf(r, "| %s:%d `%s` | %s | %.0f ms | %d |\n", filepath.Base(b.Block.Pos.File), b.Block.Pos.Line, strings.ReplaceAll(b.Block.Command(), "|", "\\|"),
 			b.Block.Node, float64(b.Duration)/1e6, b.Attempts)
 	}
 	r.WriteString("\n")
