@@ -175,7 +175,7 @@ func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 			return out, err
 		}
 	}
-	return out, publish(cfg, c, res, out, tm, start)
+	return out, publish(ctx, cfg, c, res, out, tm, start)
 }
 
 // verify runs the course on a fresh stand.
@@ -221,7 +221,7 @@ func onStand(ctx context.Context, cfg Config, tm *Timings, prior []time.Duration
 }
 
 // publish renders the site from the results into public/.
-func publish(cfg Config, c *course.Course, res *run.Results, out *Outcome, tm *Timings, start time.Time) error {
+func publish(ctx context.Context, cfg Config, c *course.Course, res *run.Results, out *Outcome, tm *Timings, start time.Time) error {
 	public := cfg.Public
 	if public == "" {
 		public = cfg.path("public")
@@ -235,7 +235,7 @@ func publish(cfg Config, c *course.Course, res *run.Results, out *Outcome, tm *T
 		Cache:    cfg.RenderCache,
 	}
 	t0 := time.Now()
-	rs, err := render.Write(site, public)
+	rs, err := render.Write(ctx, site, public)
 	tm.Render = time.Since(t0)
 	tm.Total = time.Since(start)
 	if err != nil {

@@ -147,7 +147,7 @@ func benchWrite(b *testing.B, s *Site) Stats {
 	var st Stats
 	for range b.N {
 		var err error
-		if st, err = Write(s, public); err != nil {
+		if st, err = Write(context.Background(), s, public); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -174,7 +174,7 @@ func BenchmarkRender1000(b *testing.B) {
 func BenchmarkRerender1000(b *testing.B) {
 	s := benchSite(b)
 	s.Cache = NewCache()
-	if _, err := Write(s, filepath.Join(b.TempDir(), "public")); err != nil {
+	if _, err := Write(context.Background(), s, filepath.Join(b.TempDir(), "public")); err != nil {
 		b.Fatal(err)
 	}
 	st := benchWrite(b, s)

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -146,7 +147,7 @@ func readSite(t *testing.T, dir string) map[string]string {
 func writeSite(t *testing.T, s *Site) (string, map[string]string) {
 	t.Helper()
 	public := filepath.Join(t.TempDir(), "public")
-	if _, err := Write(s, public); err != nil {
+	if _, err := Write(context.Background(), s, public); err != nil {
 		t.Fatal(err)
 	}
 	return public, readSite(t, public)

@@ -10,6 +10,7 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,8 +57,9 @@ type Stats struct {
 // Write renders the whole site into a new temporary directory beside
 // publicDir (same parent, so the final rename is atomic) and swaps it in
 // only when everything was written. On any error publicDir is left exactly
-// as it was: readers keep the last good site.
-func Write(s *Site, publicDir string) (Stats, error) {
+// as it was: readers keep the last good site. A ctx cancelled before the
+// swap (an interrupted build) leaves it as it was too.
+func Write(ctx context.Context, s *Site, publicDir string) (Stats, error) {
 	if s == nil || s.Course == nil {
 		return Stats{}, errors.New("render: no course to render")
 	}
@@ -76,6 +78,9 @@ func Write(s *Site, publicDir string) (Stats, error) {
 		return Stats{}, fmt.Errorf("render: %w", err)
 	}
 	st, err := writeAll(s, tmp)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		os.RemoveAll(tmp)
 		return Stats{}, err

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"context"
+	"errors"
 	"html"
 	"os"
 	"path/filepath"
@@ -213,7 +215,7 @@ func TestMissingResultKeepsLastGoodSite(t *testing.T) {
 	delete(s.Results, last)
 	s.Verified.Image = "a different image" // would change every page if written
 
-	_, err := Write(s, public)
+	_, err := Write(context.Background(), s, public)
 	if err == nil {
 		t.Fatal("Write succeeded without a result for an executed block")
 	}
@@ -251,14 +253,14 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 
 func TestWriteReplacesPreviousSite(t *testing.T) {
 	public := filepath.Join(t.TempDir(), "out", "public") // parent does not exist yet
-	if _, err := Write(testSite(t), public); err != nil {
+	if _, err := Write(context.Background(), testSite(t), public); err != nil {
 		t.Fatal(err)
 	}
 	stale := filepath.Join(public, "stale.html")
 	if err := os.WriteFile(stale, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Write(testSite(t), public); err != nil {
+	if _, err := Write(context.Background(), testSite(t), public); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
@@ -305,7 +307,7 @@ func TestExpandErrorNamesFileAndLine(t *testing.T) {
 				s.Results[b] = &course.Result{Output: "x\n"}
 			}
 			public := filepath.Join(t.TempDir(), "public")
-			_, err := Write(s, public)
+			_, err := Write(context.Background(), s, public)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
@@ -313,5 +315,27 @@ func TestExpandErrorNamesFileAndLine(t *testing.T) {
 				t.Error("a failed first build created public/")
 			}
 		})
+	}
+}
+
+// TestCancelledWriteKeepsTheLastSite: an interrupt that arrives while the
+// pages are written must not swap them in.
+func TestCancelledWriteKeepsTheLastSite(t *testing.T) {
+	public := filepath.Join(t.TempDir(), "public")
+	if err := os.MkdirAll(public, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(public, "index.html"), []byte("last good"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Write(ctx, testSite(t), public); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(public, "index.html")); string(got) != "last good" {
+		t.Error("public/ was replaced")
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(public), ".public.new-*"))
+	if len(left) > 0 {
+		t.Errorf("temporary directories left: %v", left)
 	}
 }

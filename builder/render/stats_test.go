@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ func TestStatsAndCache(t *testing.T) {
 	s := testSite(t)
 	s.Cache = NewCache()
 	public := filepath.Join(t.TempDir(), "public")
-	first, err := Write(s, public)
+	first, err := Write(context.Background(), s, public)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func TestStatsAndCache(t *testing.T) {
 		t.Errorf("first build: %d highlighted, %d from the cache", first.Highlighted, first.CacheHits)
 	}
 	held := s.Cache.Len()
-	again, err := Write(s, public)
+	again, err := Write(context.Background(), s, public)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func TestStatsAndCache(t *testing.T) {
 	// the old code.
 	b := s.Course.Chapters[2].Blocks[0]
 	b.Code = strings.Replace(b.Code, "pg_promote()", "pg_promote(true)", 1)
-	third, err := Write(s, public)
+	third, err := Write(context.Background(), s, public)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestFirstFailingChapterReported(t *testing.T) {
 		}
 	}
 	for range 5 {
-		_, err := Write(s, filepath.Join(t.TempDir(), "public"))
+		_, err := Write(context.Background(), s, filepath.Join(t.TempDir(), "public"))
 		if err == nil || !strings.Contains(err.Error(), "02-replica.md") {
 			t.Fatalf("error %v, want chapter 2's", err)
 		}
