@@ -268,7 +268,7 @@ func diagram(b *course.Block) string {
 	fmt.Fprintf(&s, "<figure class=\"diagram-figure\" id=\"%s\">\n", b.ID())
 	s.WriteString(`<div class="diagram-scroll">`)
 	s.WriteString(topology.SVG(b.ID()))
-	s.WriteString("</div>\n<figcaption class=\"diagram-caption\">The stand this course builds; arrows point the way data flows.</figcaption>\n</figure>\n")
+	s.WriteString("</div>\n<figcaption class=\"diagram-caption\">The stand this course builds, by role; arrows point the way data flows. The publication lives on whichever node is the primary: after the failover of chapter 8, that is the promoted replica.</figcaption>\n</figure>\n")
 	return s.String()
 }
 

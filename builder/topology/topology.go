@@ -116,7 +116,8 @@ func Describe() string {
 	return fmt.Sprintf("Three PostgreSQL 17 nodes in Docker. The primary accepts writes and streams its write-ahead log "+
 		"to the replica, a read-only hot standby, through the physical replication slot %s. "+
 		"The primary also publishes the table %s in the publication %s; the subscriber, a separate cluster, "+
-		"receives it by logical replication through its subscription %s.", SlotName, Table, Publication, Subscription)
+		"receives it by logical replication through its subscription %s. The roles are what move: after the "+
+		"failover the promoted replica is the primary, and it is the node that publishes.", SlotName, Table, Publication, Subscription)
 }
 
 // SVG returns the diagram as inline SVG: a wide drawing and a narrow one,
