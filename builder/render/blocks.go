@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"time"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/renderer"
@@ -119,7 +120,7 @@ func (w *writer) block(b *course.Block) (html, code string, err error) {
 	blockHead(&s, b)
 	s.WriteString(w.hl.html(highlightLang(b), code))
 	if res != nil {
-		outputPanel(&s, b, res)
+		outputPanel(&s, b, res, w.site.Verified.BuiltAt)
 	}
 	s.WriteString("</figure>\n")
 	return s.String(), code, nil
@@ -186,10 +187,11 @@ func blockHead(s *strings.Builder, b *course.Block) {
 	s.WriteString("</figcaption>\n")
 }
 
-// outputPanel shows what the block printed in this build. The text is
+// outputPanel shows what the block printed in the verified run (this
+// build's, or the recorded one's: the date says which). The text is
 // always escaped: outputs are data, whatever they contain.
-func outputPanel(s *strings.Builder, b *course.Block, res *course.Result) {
-	class, label := "output verified", "output — verified in this build"
+func outputPanel(s *strings.Builder, b *course.Block, res *course.Result, at time.Time) {
+	class, label := "output verified", "output — verified "+at.UTC().Format("2006-01-02")
 	if why, ok := b.Attrs["nocompare"]; ok {
 		class, label = "output nocompare", "output not compared: "+why
 	}
@@ -241,12 +243,12 @@ func (w *writer) chart(b *course.Block) string {
 	fmt.Fprintf(&s, "<figure class=\"chart-figure\" id=\"%s\">\n", b.ID())
 	series := w.site.Series[b.Chart]
 	if series == nil {
-		s.WriteString("<p class=\"output-empty\">(no samples: the blocks of this probe did not run in this build)</p>\n</figure>\n")
+		s.WriteString("<p class=\"output-empty\">(no samples: the blocks of this probe did not run in the verified run)</p>\n</figure>\n")
 		return s.String()
 	}
 	s.WriteString(chart.SVG(series, b.ID()))
 	s.WriteString("\n<figcaption class=\"chart-caption\">\n")
-	fmt.Fprintf(&s, "<p>%s, sampled every %s on %s during this build: %s</p>\n",
+	fmt.Fprintf(&s, "<p>%s, sampled every %s on %s during the verified run: %s</p>\n",
 		html.EscapeString(label(series.Probe)), series.Probe.Every, html.EscapeString(series.Probe.Node),
 		html.EscapeString(chart.Describe(series)))
 	s.WriteString("<ol class=\"chart-legend\">\n")
