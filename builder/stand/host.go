@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go/modules/compose"
@@ -239,12 +238,6 @@ func (s *Stand) state(ctx context.Context, svc string) (string, error) {
 // loggedSince reports whether the container printed marker since it last
 // started: an earlier run's log lines must not count after a restart.
 func (s *Stand) loggedSince(ctx context.Context, id, startedAt, marker string) bool {
-	rc, err := s.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Since: startedAt})
-	if err != nil {
-		return false
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	_, _ = stdcopy.StdCopy(&buf, &buf, rc)
-	return strings.Contains(buf.String(), marker)
+	text, err := s.containerLogs(ctx, id, client.ContainerLogsOptions{Since: startedAt})
+	return err == nil && strings.Contains(text, marker)
 }

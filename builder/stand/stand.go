@@ -293,14 +293,24 @@ func (s *Stand) Logs(ctx context.Context, node string, n int) string {
 	if err != nil {
 		return err.Error()
 	}
-	rc, err := s.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: fmt.Sprint(n)})
+	text, err := s.containerLogs(ctx, id, client.ContainerLogsOptions{Tail: fmt.Sprint(n)})
 	if err != nil {
 		return err.Error()
 	}
+	return text
+}
+
+// containerLogs reads a container's log, stdout and stderr merged.
+func (s *Stand) containerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (string, error) {
+	opts.ShowStdout, opts.ShowStderr = true, true
+	rc, err := s.cli.ContainerLogs(ctx, id, opts)
+	if err != nil {
+		return "", err
+	}
 	defer rc.Close()
 	var buf bytes.Buffer
-	_, _ = stdcopy.StdCopy(&buf, &buf, rc)
-	return buf.String()
+	_, err = stdcopy.StdCopy(&buf, &buf, rc)
+	return buf.String(), err
 }
 
 // Close removes every container (with its volumes), network and volume of
