@@ -5,7 +5,7 @@ BIN     := bin/coursebuild
 # builder and the tests remove their own containers.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: site quick test image check unit build clean fuzz bench bench-render soak update serve
+.PHONY: site quick test deps image check unit build clean fuzz bench bench-render soak update serve
 
 # UNTIL=N limits site, update and serve to chapters 1..N; PORT is the
 # preview's port; ARGS passes more flags (ARGS=-fresh, ARGS="-junit junit.xml").
@@ -29,14 +29,17 @@ update: build
 serve: build
 	./$(BIN) serve -port $(PORT) -until $(UNTIL) $(ARGS)
 
-## test: unit tests, then the Docker-backed tests (psql fidelity, end to end), then each fuzz target briefly
-test: build image
+## test: installs what is missing (chromium; the image recipe installs debootstrap), then every test: unit, Docker-backed (psql fidelity, end to end), browser, and each fuzz target's seed corpus (no fresh fuzzing: see fuzz)
+test: deps build image
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
-	$(MAKE) fuzz FUZZTIME=10s
+
+## deps: install the browser the tests drive when it is missing (scripts/deps.sh)
+deps:
+	./scripts/deps.sh
 
 FUZZTIME ?= 2m
-## fuzz: run each fuzz target (the chapter parser, the output matcher) for FUZZTIME
+## fuzz: explore each fuzz target (the chapter parser, the output matcher) for FUZZTIME; new crashers land in testdata/fuzz, which `make test` then replays
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzChapter$$' -fuzztime $(FUZZTIME) ./builder/load
 	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./builder/check
