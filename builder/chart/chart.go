@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,21 +22,53 @@ const (
 	plotW, plotH             = width - left - right, height - top - bottom
 )
 
+// MaxValue is the largest magnitude a chart draws: 2^53, the largest
+// integer a float64 holds exactly (8 PiB as bytes). Up to it the axis's
+// round numbers and their arithmetic stay exact; past it a sample is far
+// more likely a wrong probe query than a measurement.
+const MaxValue = 1 << 53
+
+// Check returns an error describing the first sample the chart cannot
+// draw: a value that is not a finite number (NaN, ±Inf), a value whose
+// magnitude is over MaxValue, or a point or mark timed before the start.
+func Check(s *course.Series) error {
+	for _, p := range s.Points {
+		switch {
+		case math.IsNaN(p.V) || math.IsInf(p.V, 0):
+			return fmt.Errorf("the sample at %s is %v, not a number a chart can draw", seconds(p.T), p.V)
+		case math.Abs(p.V) > MaxValue:
+			return fmt.Errorf("the sample at %s is %g, beyond the ±%d a chart draws", seconds(p.T), p.V, int64(MaxValue))
+		case p.T < 0:
+			return fmt.Errorf("a sample is timed %s, before the probe started", seconds(p.T))
+		}
+	}
+	for _, m := range s.Marks {
+		if m.T < 0 {
+			return fmt.Errorf("a sampled block is timed %s, before the probe started", seconds(m.T))
+		}
+	}
+	return nil
+}
+
 // SVG returns the chart of s as an inline <svg> element. id must be unique
-// in the page; it ties the title and description to the image.
-func SVG(s *course.Series, id string) string {
+// in the page; it ties the title and description to the image. A series
+// Check rejects is an error: no picture is drawn of values it cannot place.
+func SVG(s *course.Series, id string) (string, error) {
+	if err := Check(s); err != nil {
+		return "", err
+	}
 	xMax := xRange(s)
-	yMax := niceTop(s)
+	y := yScaleOf(s)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, width, height, id, id)
 	fmt.Fprintf(&b, `<title id="%s-t">%s over time</title>`, id, html.EscapeString(label(s)))
 	fmt.Fprintf(&b, `<desc id="%s-d">%s</desc>`, id, html.EscapeString(Describe(s)))
-	yAxis(&b, s, yMax)
-	xAxis(&b, xMax)
+	yAxis(&b, s, y)
+	xAxis(&b, xMax, y)
 	marks(&b, s, xMax)
-	line(&b, s, xMax, yMax)
+	line(&b, s, xMax, y)
 	b.WriteString(`</svg>`)
-	return b.String()
+	return b.String(), nil
 }
 
 // Describe summarises the series in words, for the image's description.
@@ -72,22 +105,55 @@ func xRange(s *course.Series) time.Duration {
 	return max(m, time.Millisecond)
 }
 
-func maxValue(s *course.Series) float64 {
-	m := 0.0
-	for _, p := range s.Points {
-		m = math.Max(m, p.V)
-	}
-	return m
+// yScale is the y axis: from lo to hi, with a tick every step. lo is 0
+// unless a sample is negative; both ends are whole multiples of step.
+type yScale struct {
+	lo, hi, step float64
 }
 
-// niceTop is the top of the y axis: a round number of the probe's unit.
-func niceTop(s *course.Series) float64 {
-	v := maxValue(s)
+// maxTicks bounds the ticks of an axis, whatever the data: each side of
+// zero has at most 5 divisions, plus rounding.
+const maxTicks = 12
+
+// yScaleOf fits the y axis to the samples of s (which Check accepted):
+// each side of zero ends on a round number of the probe's unit, and the
+// step is the coarser of the two sides' steps, so every tick is round.
+func yScaleOf(s *course.Series) yScale {
+	lowest, highest := 0.0, 0.0
+	for _, p := range s.Points {
+		lowest, highest = min(lowest, p.V), max(highest, p.V)
+	}
+	if lowest == 0 && highest == 0 {
+		return yScale{lo: 0, hi: 1, step: 1.0 / float64(divisions(s, 1))}
+	}
+	var y yScale
+	if highest > 0 {
+		top := niceTop(s, highest)
+		y.step = top / float64(divisions(s, top))
+	}
+	if lowest < 0 {
+		bottom := niceTop(s, -lowest)
+		y.step = max(y.step, bottom/float64(divisions(s, bottom)))
+	}
+	// The tolerance absorbs rounding (10 MiB / 2 MiB is 5.000000001);
+	// a side with a sample keeps at least one step, however small the
+	// sample.
+	if highest > 0 {
+		y.hi = max(1, math.Ceil(highest/y.step-1e-9)) * y.step
+	}
+	if lowest < 0 {
+		y.lo = min(-1, math.Floor(lowest/y.step+1e-9)) * y.step
+	}
+	return y
+}
+
+// niceTop is a round number of the probe's unit at or above v > 0.
+func niceTop(s *course.Series, v float64) float64 {
 	if !isBytes(s) {
 		return niceCeil(v)
 	}
 	unit := 1.0
-	for v/unit >= 1024 {
+	for i := 1; i < len(byteUnits) && v/unit >= 1024; i++ {
 		unit *= 1024
 	}
 	return niceCeil(v/unit) * unit
@@ -97,11 +163,12 @@ func isBytes(s *course.Series) bool {
 	return strings.Contains(strings.ToLower(label(s)), "bytes")
 }
 
-// divisions splits the y axis so that each tick is a round number of the
-// probe's unit: a top of 1 or 5 in fifths, a top of 2 in quarters.
+// divisions splits a side of the y axis so that each tick is a round
+// number of the probe's unit: a top of 1 or 5 in fifths, a top of 2 in
+// quarters.
 func divisions(s *course.Series, top float64) int {
 	if isBytes(s) {
-		for top >= 1024 {
+		for i := 1; i < len(byteUnits) && top >= 1024; i++ {
 			top /= 1024
 		}
 	}
@@ -112,11 +179,18 @@ func divisions(s *course.Series, top float64) int {
 	return 5
 }
 
+// smallest is the lower end of niceCeil's results: below it, powers of
+// ten are no longer normal float64 numbers.
+const smallest = 1e-300
+
 // niceCeil rounds v up to 1, 2 or 5 times a power of ten, so ticks fall on
-// round numbers.
+// round numbers. v ≤ 0 gives 1; v below 1e-300 gives 1e-300.
 func niceCeil(v float64) float64 {
 	if v <= 0 {
 		return 1
+	}
+	if v < smallest {
+		return smallest
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
 	for _, m := range []float64{1, 2, 5, 10} {
@@ -131,26 +205,36 @@ func px(t time.Duration, xMax time.Duration) float64 {
 	return left + float64(t)/float64(xMax)*plotW
 }
 
-func py(v, yMax float64) float64 {
-	return top + plotH - v/yMax*plotH
+func py(v float64, y yScale) float64 {
+	return top + plotH - (v-y.lo)/(y.hi-y.lo)*plotH
 }
 
-func yAxis(b *strings.Builder, s *course.Series, yMax float64) {
-	n := divisions(s, yMax)
-	for i := 0; i <= n; i++ {
-		v := yMax * float64(i) / float64(n)
-		y := py(v, yMax)
-		fmt.Fprintf(b, `<line class="chart-grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, y, width-right, y)
-		fmt.Fprintf(b, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, y, format(s, v))
+// yAxis draws a grid line and a label at each tick, from y.lo to y.hi.
+func yAxis(b *strings.Builder, s *course.Series, y yScale) {
+	first := int(math.Round(y.lo / y.step))
+	last := int(math.Round(y.hi / y.step))
+	for k := first; k <= last && k-first < maxTicks; k++ {
+		v := float64(k) * y.step
+		at := py(v, y)
+		fmt.Fprintf(b, `<line class="chart-grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, at, width-right, at)
+		fmt.Fprintf(b, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, at, format(s, v))
 	}
 	fmt.Fprintf(b, `<text class="chart-label" x="14" y="%d" text-anchor="middle" transform="rotate(-90 14 %d)">%s</text>`,
 		top+plotH/2, top+plotH/2, html.EscapeString(label(s)))
 }
 
-func xAxis(b *strings.Builder, xMax time.Duration) {
-	fmt.Fprintf(b, `<line class="chart-axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left, top+plotH, width-right, top+plotH)
-	step := niceCeil(xMax.Seconds() / 5)
-	for t := 0.0; t <= xMax.Seconds()+1e-9; t += step {
+// xAxis draws the time axis at the value 0 (the bottom of the plot unless
+// a sample is negative) and a label every round number of seconds.
+func xAxis(b *strings.Builder, xMax time.Duration, y yScale) {
+	at := py(0, y)
+	fmt.Fprintf(b, `<line class="chart-axis" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, at, width-right, at)
+	span := xMax.Seconds()
+	step := niceCeil(span / 5)
+	for i := 0; i < maxTicks; i++ {
+		t := float64(i) * step
+		if t > span+1e-9 {
+			break
+		}
 		x := px(time.Duration(t*float64(time.Second)), xMax)
 		fmt.Fprintf(b, `<text class="chart-tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, top+plotH+16, trimFloat(t)+" s")
 	}
@@ -165,7 +249,7 @@ func marks(b *strings.Builder, s *course.Series, xMax time.Duration) {
 	}
 }
 
-func line(b *strings.Builder, s *course.Series, xMax time.Duration, yMax float64) {
+func line(b *strings.Builder, s *course.Series, xMax time.Duration, y yScale) {
 	if len(s.Points) == 0 {
 		return
 	}
@@ -174,28 +258,39 @@ func line(b *strings.Builder, s *course.Series, xMax time.Duration, yMax float64
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(b, "%.1f,%.1f", px(p.T, xMax), py(p.V, yMax))
+		fmt.Fprintf(b, "%.1f,%.1f", px(p.T, xMax), py(p.V, y))
 	}
 	b.WriteString(`"/>`)
 }
+
+// byteUnits are the binary prefixes of a byte count; MaxValue is 8 PiB.
+var byteUnits = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
 
 // format prints a value in the probe's unit: bytes get binary prefixes.
 func format(s *course.Series, v float64) string {
 	if !isBytes(s) {
 		return trimFloat(v)
 	}
-	units := []string{"B", "KiB", "MiB", "GiB"}
 	i := 0
-	for v >= 1024 && i < len(units)-1 {
+	for math.Abs(v) >= 1024 && i < len(byteUnits)-1 {
 		v /= 1024
 		i++
 	}
-	return trimFloat(math.Round(v*10)/10) + " " + units[i]
+	return trimFloat(math.Round(v*10)/10) + " " + byteUnits[i]
 }
 
+// trimFloat prints v with at most two decimals and no trailing zeros;
+// a value too small to show that way (under 0.01) or too long (1e15 and
+// over) gets three significant digits and an exponent.
 func trimFloat(v float64) string {
+	if a := math.Abs(v); a != 0 && (a < 0.01 || a >= 1e15) {
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
 	s := fmt.Sprintf("%.2f", v)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
 	return s
 }
 

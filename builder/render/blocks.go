@@ -102,7 +102,8 @@ func (r *fenceRenderer) render(out util.BufWriter, _ []byte, n ast.Node, enterin
 func (w *writer) block(b *course.Block) (html, code string, err error) {
 	switch {
 	case b.Chart != nil:
-		return w.chart(b), "", nil
+		s, err := w.chart(b)
+		return s, "", err
 	case b.Lang == diagramLang:
 		return diagram(b), "", nil
 	}
@@ -237,16 +238,21 @@ func hasAttr(b *course.Block, key string) bool {
 }
 
 // chart draws a probe's samples where the chapter put its ```chart block,
-// with a numbered legend of the blocks that ran while it sampled.
-func (w *writer) chart(b *course.Block) string {
+// with a numbered legend of the blocks that ran while it sampled. Samples
+// the chart cannot draw (chart.Check) are an error at the chart block.
+func (w *writer) chart(b *course.Block) (string, error) {
 	var s strings.Builder
 	fmt.Fprintf(&s, "<figure class=\"chart-figure\" id=\"%s\">\n", b.ID())
 	series := w.site.Series[b.Chart]
 	if series == nil {
 		s.WriteString("<p class=\"output-empty\">(no samples: the blocks of this probe did not run in the verified run)</p>\n</figure>\n")
-		return s.String()
+		return s.String(), nil
 	}
-	s.WriteString(chart.SVG(series, b.ID()))
+	svg, err := chart.SVG(series, b.ID())
+	if err != nil {
+		return "", course.Errorf(b.Pos, "chart of probe %q: %v", b.Chart.Name, err)
+	}
+	s.WriteString(svg)
 	s.WriteString("\n<figcaption class=\"chart-caption\">\n")
 	fmt.Fprintf(&s, "<p>%s, sampled every %s on %s during the verified run: %s</p>\n",
 		html.EscapeString(label(series.Probe)), series.Probe.Every, html.EscapeString(series.Probe.Node),
@@ -257,7 +263,7 @@ func (w *writer) chart(b *course.Block) string {
 			m.Block.ID(), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Command()))
 	}
 	s.WriteString("</ol>\n</figcaption>\n</figure>\n")
-	return s.String()
+	return s.String(), nil
 }
 
 // diagramLang is the language of a ```diagram block: an empty block where
