@@ -20,6 +20,10 @@ type line struct {
 	plus   int      // sepLine: number of '+', i.e. columns - 1
 	record int      // recordLine: the record number
 	cells  []string // cellLine: trimmed cells
+	// table is 1 + the index of the separator of the psql table the line
+	// belongs to (its header, the separator itself, its rows and the
+	// {{...}} lines among them); 0 outside a table.
+	table int
 }
 
 // splitLines normalizes line ends, drops trailing whitespace (Markdown
@@ -55,12 +59,14 @@ func classify(texts []string) []line {
 			continue
 		}
 		plus := strings.Count(texts[i], "+")
-		lines[i].kind, lines[i].plus = sepLine, plus
+		lines[i].kind, lines[i].plus, lines[i].table = sepLine, plus, i+1
 		if h := i - 1; h >= 0 && lines[h].kind == plainLine && texts[h] != "" && !isMultiWild(texts[h]) && strings.Count(texts[h], "|") == plus {
 			lines[h].setCells()
+			lines[h].table = i + 1
 		}
 		j := i + 1
 		for ; j < len(texts) && isRow(texts[j], plus); j++ {
+			lines[j].table = i + 1
 			if !isMultiWild(texts[j]) {
 				lines[j].setCells()
 			}

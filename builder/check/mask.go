@@ -204,28 +204,24 @@ func wordMatches(pat, word string, known Captures) bool {
 }
 
 // repad re-aligns each psql table that holds a changed line; tables made
-// only of kept lines stay as written.
+// only of kept lines stay as written. A table is what classify found: its
+// header, separator and rows, so a line never belongs to two tables.
 func repad(lines []outLine) []string {
 	texts := make([]string, len(lines))
 	for i, l := range lines {
 		texts[i] = l.text
 	}
 	cls := classify(texts)
-	for s := 0; s < len(cls); s++ {
-		if cls[s].kind != sepLine {
-			continue
-		}
-		first, end := s, s+1
-		if s > 0 && cls[s-1].kind == cellLine {
-			first = s - 1
-		}
-		for end < len(cls) && (cls[end].kind == cellLine || isMultiWild(cls[end].text)) {
+	for first := 0; first < len(cls); {
+		t := cls[first].table
+		end := first + 1
+		for end < len(cls) && t != 0 && cls[end].table == t {
 			end++
 		}
-		if changed(lines[first:end]) {
-			formatTable(texts, cls, first, s, end)
+		if t != 0 && changed(lines[first:end]) {
+			formatTable(texts, cls, first, t-1, end)
 		}
-		s = end - 1
+		first = end
 	}
 	return texts
 }
@@ -278,7 +274,8 @@ func looksNumeric(s string) bool {
 
 // formatTable rewrites texts[first:end] (header, separator at sep, rows)
 // with psql's padding: one space each side, columns as wide as their
-// widest cell, headers centred.
+// widest cell, headers centred. A table whose lines do not all have the
+// separator's number of cells is left as it is.
 func formatTable(texts []string, cls []line, first, sep, end int) {
 	ncol := cls[sep].plus + 1
 	rows := map[int][]cell{}
@@ -288,6 +285,9 @@ func formatTable(texts []string, cls []line, first, sep, end int) {
 			continue
 		}
 		raws := strings.Split(texts[i], "|")
+		if len(raws) != ncol {
+			return
+		}
 		cells := make([]cell, ncol)
 		for k := range cells {
 			cells[k] = parseCell(raws[k], i < sep)
