@@ -14,7 +14,7 @@ import (
 
 const src = "---\ntitle: Lag\nprobes:\n  lag:\n    node: primary\n    every: 50ms\n    query: SELECT 1\n---\n\n## Burst\n\nProse.\n\n" +
 	"```sql {node=primary sample=lag}\nSELECT pg_current_wal_lsn();\n```\n\n```output\n{{lsn:at}}\n```\n\n" +
-	"```sh {node=replica sample=lag}\necho {{@at}}\n```\n\n```output\n{{@at}}\n```\n\n```chart {probe=lag}\n```\n"
+	"```sh {node=replica sample=lag eventually=5s}\necho {{@at}}\n```\n\n```output\n{{@at}}\n```\n\n```chart {probe=lag}\n```\n"
 
 func chapter(t *testing.T, text string) *course.Chapter {
 	t.Helper()
@@ -84,7 +84,10 @@ func TestRoundTrip(t *testing.T) {
 	if why := r.Stale(env, bs2); why != "" {
 		t.Fatalf("stale: %s", why)
 	}
-	got := r.Results(bs2)
+	got, err := r.Results(bs2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Blocks[bs2[1]].Output != "0/3000148\n" || got.Blocks[bs2[1]].Attempts != 3 || got.Vars["at"] != "0/3000148" {
 		t.Errorf("results: %+v vars %v", got.Blocks[bs2[1]], got.Vars)
 	}
@@ -120,5 +123,135 @@ func TestStaleSaysWhy(t *testing.T) {
 	r.Blocks = r.Blocks[:1]
 	if why := r.Stale(env, bs); !strings.Contains(why, "07-lag.md:22: the record stops before this block") {
 		t.Errorf("short record: %q", why)
+	}
+}
+
+// goodRecord is the record of a run of src that a live run accepts: the
+// sql block captures at, the sh block (an eventually block, matched on
+// its second attempt) prints it back, the probe marks both.
+func goodRecord(t *testing.T, bs []*course.Block) *Record {
+	t.Helper()
+	p := bs[0].Sample
+	res := &run.Results{
+		Blocks: map[*course.Block]*course.Result{
+			bs[0]: {Output: "0/3000148\n", Captures: map[string]string{"at": "0/3000148"}, Duration: time.Millisecond, Elapsed: 2 * time.Millisecond, Attempts: 1},
+			bs[1]: {Output: "0/3000148\n", Duration: time.Millisecond, Elapsed: 300 * time.Millisecond, Attempts: 2},
+		},
+		Series: map[*course.Probe]*course.Series{p: {Probe: p,
+			Points: []course.Point{{T: 0, V: 0}, {T: 50 * time.Millisecond, V: 8192}},
+			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
+	}
+	r := New(env, bs, res, Verified{At: time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC), Server: "PostgreSQL 17.6", Image: "postgres:17 abc"})
+	if why := r.Stale(env, bs); why != "" {
+		t.Fatalf("the untouched record is stale: %s", why)
+	}
+	return r
+}
+
+// TestRecordedResultsAreChecked edits each recorded field a page shows as
+// verified — an output, a captured value, an exit status, the failure
+// flag, the attempts, the timings, the probe's samples and marks, the
+// run's server and date — into something a live run would have rejected
+// or never produced: each makes the record stale, naming the block's
+// file:line (or the probe's), and none makes Results panic.
+func TestRecordedResultsAreChecked(t *testing.T) {
+	bs := runnable(chapter(t, src))
+	for _, tc := range []struct {
+		name string
+		edit func(r *Record)
+		want string
+	}{
+		{"output", func(r *Record) { r.Blocks[0].Output = "0/3000148 and more\n" }, "07-lag.md:14: the recorded result of this block (sql on primary: SELECT pg_current_wal_lsn();) is not one a run accepts: its output does not match the expected output"},
+		{"output against a capture", func(r *Record) { r.Blocks[1].Output = "0/3000150\n" }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: its output does not match"},
+		{"captured value", func(r *Record) { r.Blocks[0].Captures["at"] = "0/4000000" }, "07-lag.md:14: the recorded result of this block (sql on primary: SELECT pg_current_wal_lsn();) is not one a run accepts: its output captures at=0/3000148, the record says at=0/4000000"},
+		{"capture and output together", func(r *Record) {
+			r.Blocks[0].Output, r.Blocks[0].Captures["at"] = "0/4000000\n", "0/4000000"
+		}, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: its output does not match"},
+		{"capture removed", func(r *Record) { r.Blocks[0].Captures = nil }, "07-lag.md:14: the recorded result of this block (sql on primary: SELECT pg_current_wal_lsn();) is not one a run accepts: its output captures at=0/3000148, the record says nothing"},
+		{"sql error", func(r *Record) { r.Blocks[0].Failed = true }, "07-lag.md:14: the recorded result of this block (sql on primary: SELECT pg_current_wal_lsn();) is not one a run accepts: it raised an error (add fails=true"},
+		{"sql exit status", func(r *Record) { r.Blocks[0].Exit = 1 }, "07-lag.md:14: the recorded result of this block (sql on primary: SELECT pg_current_wal_lsn();) is not one a run accepts: exit status 1, but only shell blocks have one"},
+		{"shell exit status", func(r *Record) { r.Blocks[1].Exit, r.Blocks[1].Failed = 2, true }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: it exited with status 2 (add fails=true"},
+		{"shell exit without failure", func(r *Record) { r.Blocks[1].Exit = 2 }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: exit status 2 with failed=false"},
+		{"shell failure without exit", func(r *Record) { r.Blocks[1].Failed = true }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: exit status 0 with failed=true"},
+		{"attempts of a block run once", func(r *Record) { r.Blocks[0].Attempts = 4 }, "07-lag.md:14: the recorded result of this block (sql on primary: SELECT pg_current_wal_lsn();) is not one a run accepts: 4 attempts, but only an eventually block is run more than once"},
+		{"no attempt", func(r *Record) { r.Blocks[1].Attempts = 0 }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: 0 attempts"},
+		{"timings", func(r *Record) { r.Blocks[1].Duration = time.Hour }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: timing 1h0m0s of 300ms elapsed"},
+		{"output larger than a run keeps", func(r *Record) { r.Blocks[1].Output = strings.Repeat("x", run.MaxOutput+100) }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: an output of"},
+		{"marks swapped", func(r *Record) { r.Series[0].Marks[0][1], r.Series[0].Marks[1][1] = 1, 0 }, "the recorded samples of probe lag are not what a run records: mark 1 is (0 ns, block 1), want block 0"},
+		{"mark missing", func(r *Record) { r.Series[0].Marks = r.Series[0].Marks[:1] }, "the recorded samples of probe lag are not what a run records: 1 marks for 2 sampled blocks"},
+		{"mark out of range", func(r *Record) { r.Series[0].Marks[1][1] = 99 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 99), want block 1"},
+		{"marks going back", func(r *Record) { r.Series[0].Marks[0][0] = 50e6 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 1), want block 1 no earlier than 50000000 ns"},
+		{"points going back", func(r *Record) { r.Series[0].Points[0][0] = 60e6 }, "the recorded samples of probe lag are not what a run records: point (5e+07, 8192) after 6e+07"},
+		{"negative failed samples", func(r *Record) { r.Series[0].Errors = -1 }, "the recorded samples of probe lag are not what a run records: -1 failed samples"},
+		{"series missing", func(r *Record) { r.Series = nil }, "07-lag.md:14: the record has no samples of probe lag, which this block samples"},
+		{"series twice", func(r *Record) { r.Series = append(r.Series, r.Series[0]) }, "the record holds two series of probe lag"},
+		{"no date", func(r *Record) { r.VerifiedAt = time.Time{} }, "the record does not say when and against what server and image it was verified"},
+		{"no server", func(r *Record) { r.Server = "" }, "the record does not say when and against what server and image it was verified"},
+		{"blocks swapped", func(r *Record) { r.Blocks[0], r.Blocks[1] = r.Blocks[1], r.Blocks[0] }, "07-lag.md:14: this block (sql on primary: SELECT pg_current_wal_lsn();) changed"},
+		{"blocks missing", func(r *Record) { r.Blocks = nil }, "07-lag.md:14: the record stops before this block (it covers 0 blocks"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := goodRecord(t, bs)
+			tc.edit(r)
+			// Through the file, as a hand edit would go.
+			path := filepath.Join(t.TempDir(), "record.json")
+			if err := r.Write(path); err != nil {
+				t.Fatal(err)
+			}
+			r, err := Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			why := r.Stale(env, bs)
+			if !strings.Contains(why, tc.want) {
+				t.Errorf("stale says %q, want %q", why, tc.want)
+			}
+			if res, why2 := r.Use(env, bs); res != nil || why2 != why {
+				t.Errorf("Use gave results %v, %q", res, why2)
+			}
+			if res, err := r.Results(bs); res != nil || err == nil {
+				t.Errorf("Results accepted the edited record: %v", res)
+			}
+		})
+	}
+}
+
+// TestRecordedFailuresAsDeclared: a record of blocks declared fails=true,
+// as a run records them, is current; the same record with the failure
+// gone (an edited flag, an exit status 0) is stale.
+func TestRecordedFailuresAsDeclared(t *testing.T) {
+	text := "---\ntitle: Fail\n---\n\n" +
+		"```sql {node=primary fails=true}\nSELECT 1/0;\n```\n\n```output\nERROR:  division by zero\n```\n\n" +
+		"```sh {node=primary fails=true}\nexit 3\n```\n\n```output\n```\n\n" +
+		"```sh {node=host}\ndocker compose stop replica\n```\n\n```output\nreplica  stopped\n```\n"
+	bs := runnable(chapter(t, text))
+	res := &run.Results{Blocks: map[*course.Block]*course.Result{
+		bs[0]: {Output: "ERROR:  division by zero\n", Failed: true, Attempts: 1},
+		bs[1]: {Output: "", Exit: 3, Failed: true, Attempts: 1},
+		bs[2]: {Output: "replica  stopped\n", Attempts: 1},
+	}}
+	fresh := func() *Record {
+		return New(env, bs, res, Verified{At: time.Now(), Server: "PostgreSQL 17.6", Image: "postgres:17 abc"})
+	}
+	if why := fresh().Stale(env, bs); why != "" {
+		t.Fatalf("stale: %s", why)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(r *Record)
+		want string
+	}{
+		{"sql error gone", func(r *Record) { r.Blocks[0].Failed = false }, "07-lag.md:5: the recorded result of this block (sql on primary: SELECT 1/0;) is not one a run accepts: it was declared fails=true but succeeded"},
+		{"exit status gone", func(r *Record) { r.Blocks[1].Exit, r.Blocks[1].Failed = 0, false }, "07-lag.md:13: the recorded result of this block (sh on primary: exit 3) is not one a run accepts: it was declared fails=true but succeeded"},
+		{"lifecycle step failed", func(r *Record) { r.Blocks[2].Failed = true }, "07-lag.md:20: the recorded result of this block (sh on host: docker compose stop replica) is not one a run accepts: a lifecycle block that failed"},
+		{"lifecycle exit status", func(r *Record) { r.Blocks[2].Exit = 1 }, "07-lag.md:20: the recorded result of this block (sh on host: docker compose stop replica) is not one a run accepts: exit status 1, but only shell blocks have one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := fresh()
+			tc.edit(r)
+			if why := r.Stale(env, bs); !strings.Contains(why, tc.want) {
+				t.Errorf("stale says %q, want %q", why, tc.want)
+			}
+		})
 	}
 }

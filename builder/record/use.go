@@ -1,7 +1,13 @@
 package record
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,8 +20,16 @@ import (
 )
 
 // Stale says why r cannot stand for a run of blocks under env, in one line
-// per reason; "" means it can. A nil record is stale too.
+// per reason; "" means it can. A nil record is stale too, and so is one
+// whose recorded results a run would not have accepted (see Results).
 func (r *Record) Stale(env Env, blocks []*course.Block) string {
+	_, why := r.Use(env, blocks)
+	return why
+}
+
+// stale compares the keys: the format, the environment and each block's
+// key in the chain.
+func (r *Record) stale(env Env, blocks []*course.Block) string {
 	if r == nil {
 		return "there is no record yet"
 	}
@@ -63,51 +77,162 @@ func standChanges(was, now map[string]string) []string {
 	return why
 }
 
-// Results gives the recorded results of blocks, which r must cover (see
-// Stale), as a run would have returned them.
-func (r *Record) Results(blocks []*course.Block) *run.Results {
+// Use returns the recorded results of blocks as a run would have returned
+// them, or, when r cannot stand for a run of blocks under env, why not
+// (see Stale) and nil.
+func (r *Record) Use(env Env, blocks []*course.Block) (*run.Results, string) {
+	if why := r.stale(env, blocks); why != "" {
+		return nil, why
+	}
+	res, err := r.Results(blocks)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return res, ""
+}
+
+// Results replays the recorded results of blocks, which r's keys must
+// cover (see Stale), through the checks of a live run: each block's
+// recorded result goes through run.Verify — its failure declaration and
+// exit status, its expected output — with the values captured by the
+// blocks before it, and must capture what the record says it captured; the
+// probes' series must mark exactly the blocks that sample them. It returns
+// the results a run would have returned, or an error naming the first
+// block (file:line) or probe whose recorded result a run would not have
+// accepted: a record edited by hand, or made by a builder that checked
+// differently, is stale rather than shown as verified.
+func (r *Record) Results(blocks []*course.Block) (*run.Results, error) {
+	if len(r.Blocks) < len(blocks) {
+		return nil, fmt.Errorf("the record covers %d blocks, the build %d", len(r.Blocks), len(blocks))
+	}
+	if r.VerifiedAt.IsZero() || r.Server == "" || r.Image == "" {
+		return nil, errors.New("the record does not say when and against what server and image it was verified")
+	}
 	res := &run.Results{Blocks: map[*course.Block]*course.Result{}, Vars: check.Captures{}, Series: map[*course.Probe]*course.Series{}}
 	for i, b := range blocks {
-		rb := r.Blocks[i]
-		res.Blocks[b] = &course.Result{Output: rb.Output, Exit: rb.Exit, Failed: rb.Failed, Duration: rb.Duration,
-			Elapsed: rb.Elapsed, Attempts: rb.Attempts, Captures: rb.Captures}
-		for k, v := range rb.Captures {
+		rr, err := replay(b, r.Blocks[i], res.Vars)
+		if err != nil {
+			return nil, fmt.Errorf("%s: the recorded result of this block (%s on %s: %s) is not one a run accepts: %v",
+				b.Pos, b.Lang, b.Node, b.Command(), err)
+		}
+		res.Blocks[b] = rr
+		for k, v := range rr.Captures {
 			res.Vars[k] = v
 		}
 	}
 	for _, s := range r.Series {
-		p, series := s.restore(blocks)
-		if p != nil {
-			res.Series[p] = series
+		p, series, err := s.restore(blocks)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			continue // a probe of a chapter this build does not cover
+		}
+		if res.Series[p] != nil {
+			return nil, fmt.Errorf("%s: the record holds two series of probe %s", p.Pos, p.Name)
+		}
+		res.Series[p] = series
+	}
+	for _, b := range blocks {
+		if p := b.Sample; p != nil && res.Series[p] == nil {
+			return nil, fmt.Errorf("%s: the record has no samples of probe %s, which this block samples", b.Pos, p.Name)
 		}
 	}
-	return res
+	return res, nil
 }
 
-// restore maps a recorded series back to its probe, if the probe still
-// exists and every block it marks is among blocks.
-func (s Series) restore(blocks []*course.Block) (*course.Probe, *course.Series) {
+// replay checks one recorded result of b as a run would and returns it
+// with the captures its expectation makes under vars.
+func replay(b *course.Block, rb Block, vars check.Captures) (*course.Result, error) {
+	rr := &course.Result{Output: rb.Output, Exit: rb.Exit, Failed: rb.Failed, Duration: rb.Duration,
+		Elapsed: rb.Elapsed, Attempts: rb.Attempts}
+	switch {
+	case b.Lang == "sh" && b.Node != course.Host:
+		// Shell blocks fail exactly when bash exits non-zero.
+		if rb.Exit < 0 || rb.Exit > 255 || rb.Failed != (rb.Exit != 0) {
+			return nil, fmt.Errorf("exit status %d with failed=%t", rb.Exit, rb.Failed)
+		}
+	case rb.Exit != 0:
+		return nil, fmt.Errorf("exit status %d, but only shell blocks have one", rb.Exit)
+	case b.Node == course.Host && rb.Failed:
+		return nil, errors.New("a lifecycle block that failed, which stops a run")
+	}
+	switch {
+	case rb.Attempts < 1:
+		return nil, fmt.Errorf("%d attempts", rb.Attempts)
+	case rb.Attempts > 1 && b.Eventually == 0:
+		return nil, fmt.Errorf("%d attempts, but only an eventually block is run more than once", rb.Attempts)
+	case rb.Duration < 0 || rb.Elapsed < rb.Duration:
+		return nil, fmt.Errorf("timing %s of %s elapsed", rb.Duration, rb.Elapsed)
+	case len(rb.Output) > run.MaxOutput+64: // the cap, and the note on what was cut
+		return nil, fmt.Errorf("an output of %d bytes, more than a run keeps", len(rb.Output))
+	}
+	if be := run.Verify(b, rr, vars); be != nil {
+		if be.Mismatch {
+			return nil, errors.New("its output does not match the expected output")
+		}
+		return nil, errors.New("it " + be.Msg)
+	}
+	if !maps.Equal(rr.Captures, rb.Captures) {
+		return nil, fmt.Errorf("its output captures %s, the record says %s", showCaptures(rr.Captures), showCaptures(rb.Captures))
+	}
+	return rr, nil
+}
+
+func showCaptures(c map[string]string) string {
+	if len(c) == 0 {
+		return "nothing"
+	}
+	var parts []string
+	for _, k := range sortedKeys(c) {
+		parts = append(parts, k+"="+c[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// restore maps a recorded series back to its probe. A probe that no longer
+// exists, or that no block among blocks samples, gives nil and no error;
+// a series whose marks are not, in order and one each, the blocks that
+// sample its probe, or whose times go backwards, is an error.
+func (s Series) restore(blocks []*course.Block) (*course.Probe, *course.Series, error) {
 	var p *course.Probe
-	for _, b := range blocks {
-		if filepath.Base(b.Chapter.File) == s.Chapter && b.Chapter.Probes[s.Probe] != nil {
-			p = b.Chapter.Probes[s.Probe]
-			break
+	var sampling []int // indexes of the blocks that sample p, in run order
+	for i, b := range blocks {
+		if b.Sample != nil && filepath.Base(b.Chapter.File) == s.Chapter && b.Sample.Name == s.Probe {
+			p = b.Sample
+			sampling = append(sampling, i)
 		}
 	}
 	if p == nil {
-		return nil, nil
+		return nil, nil, nil
+	}
+	bad := func(format string, args ...any) (*course.Probe, *course.Series, error) {
+		return nil, nil, fmt.Errorf("%s: the recorded samples of probe %s are not what a run records: %s", p.Pos, p.Name, fmt.Sprintf(format, args...))
+	}
+	if s.Errors < 0 {
+		return bad("%d failed samples", s.Errors)
 	}
 	out := &course.Series{Probe: p, Errors: s.Errors}
+	last := 0.0
 	for _, pt := range s.Points {
+		if pt[0] < last || math.IsNaN(pt[1]) || math.IsInf(pt[1], 0) {
+			return bad("point (%v, %v) after %v", pt[0], pt[1], last)
+		}
+		last = pt[0]
 		out.Points = append(out.Points, course.Point{T: time.Duration(pt[0]), V: pt[1]})
 	}
-	for _, m := range s.Marks {
-		if m[1] < 0 || int(m[1]) >= len(blocks) {
-			return nil, nil
+	if len(s.Marks) != len(sampling) {
+		return bad("%d marks for %d sampled blocks", len(s.Marks), len(sampling))
+	}
+	var lastMark int64
+	for i, m := range s.Marks {
+		if m[1] != int64(sampling[i]) || m[0] < lastMark {
+			return bad("mark %d is (%d ns, block %d), want block %d no earlier than %d ns", i+1, m[0], m[1], sampling[i], lastMark)
 		}
+		lastMark = m[0]
 		out.Marks = append(out.Marks, course.Mark{T: time.Duration(m[0]), Block: blocks[m[1]]})
 	}
-	return p, out
+	return p, out, nil
 }
 
 // Verified is what a run produced, for New.
@@ -165,4 +290,39 @@ func (r *Record) Timings() []time.Duration {
 		out[i] = b.Elapsed
 	}
 	return out
+}
+
+// IsRecord reports whether a record may be written at path: nil when
+// nothing is there, the file is empty, or it is a record — a JSON object
+// with a numeric "format" and a "blocks" list, of this format or another
+// (a record this builder cannot read is still its to replace). Anything
+// else (a chapter, a directory, a record with a merge conflict in it) is
+// an error saying what is there: the builder writes only over records.
+func IsRecord(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return errors.New("is a directory, not a record of verified results")
+	case !fi.Mode().IsRegular():
+		return errors.New("is not a regular file, so not a record of verified results")
+	case fi.Size() == 0:
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return fmt.Errorf("is not a record of verified results (not a JSON object: %v)", err)
+	}
+	var format int
+	if err := json.Unmarshal(fields["format"], &format); err != nil || fields["blocks"] == nil {
+		return errors.New("is not a record of verified results (no numeric \"format\" and \"blocks\")")
+	}
+	return nil
 }

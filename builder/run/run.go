@@ -215,6 +215,15 @@ func runHost(ctx context.Context, st Stand, code string, w io.Writer) error {
 	return nil
 }
 
+// Verify checks a result of b — a recorded one, say — exactly as a run
+// checks the block's last attempt: the failure declaration, then the
+// expected output under vars, the values captured by the blocks before.
+// On success r.Captures holds what the expectation captures; on failure
+// the *BlockError says why, as a run would have reported it.
+func Verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError {
+	return verify(b, r, vars)
+}
+
 // verify checks the failure declaration and the expected output.
 func verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError {
 	switch {
