@@ -5,7 +5,9 @@ package load
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,12 +17,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
 	"go.yaml.in/yaml/v3"
 
 	"replcourse/builder/course"
+	"replcourse/builder/coursefs"
 )
 
 // DefaultTimeout bounds a block that does not set timeout=.
@@ -29,7 +31,10 @@ const DefaultTimeout = 60 * time.Second
 var chapterName = regexp.MustCompile(`^(\d+)-([a-z0-9][a-z0-9-]*)\.md$`)
 
 // Dir loads every NN-slug.md chapter in contentDir, in file-name order.
-// standDir is where file= references are resolved.
+// standDir is where file= references are resolved. Chapters are read
+// through coursefs, within the folder holding contentDir: a chapter that is
+// a symbolic link out of the course, or not a regular file, is an error
+// naming it.
 func Dir(contentDir, standDir string) (*course.Course, error) {
 	entries, err := os.ReadDir(contentDir)
 	if err != nil {
@@ -55,9 +60,9 @@ func Dir(contentDir, standDir string) (*course.Course, error) {
 			return nil, course.Errorf(course.Pos{File: path, Line: 1}, "chapter number %02d is also used by %s", num, prev)
 		}
 		seen[num] = name
-		src, err := os.ReadFile(path)
+		src, _, err := coursefs.ReadFile(filepath.Dir(contentDir), path)
 		if err != nil {
-			return nil, err
+			return nil, readError(course.Pos{File: path}, "", err)
 		}
 		ch, err := Chapter(path, src, standDir)
 		if err != nil {
@@ -85,14 +90,20 @@ type probeSpec struct {
 	Label string `yaml:"label"`
 }
 
-// Chapter parses one chapter's source.
+// Chapter parses one chapter's source. The source is read as UTF-8, with
+// a leading byte order mark dropped and CR LF or lone CR line endings read
+// as LF; line numbers count those line endings.
 func Chapter(path string, src []byte, standDir string) (*course.Chapter, error) {
-	if !utf8.Valid(src) {
-		line := 1 + bytes.Count(src[:firstInvalid(src)], []byte("\n"))
+	if bytes.HasPrefix(src, []byte{0xFF, 0xFE}) || bytes.HasPrefix(src, []byte{0xFE, 0xFF}) {
+		return nil, course.Errorf(course.Pos{File: path, Line: 1}, "file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8")
+	}
+	text, dropped := normalize(src)
+	if !utf8.Valid(text) {
+		line := 1 + bytes.Count(text[:firstInvalid(text)], []byte("\n"))
 		return nil, course.Errorf(course.Pos{File: path, Line: line}, "file is not valid UTF-8")
 	}
 	ch := &course.Chapter{File: path, Source: src}
-	body, fm, err := splitFrontMatter(path, src)
+	body, fm, err := splitFrontMatter(path, text)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +111,7 @@ func Chapter(path string, src []byte, standDir string) (*course.Chapter, error) 
 	if ch.Probes, err = probes(path, fm.Probes); err != nil {
 		return nil, err
 	}
-	p := &parser{ch: ch, standDir: standDir}
+	p := &parser{ch: ch, standDir: standDir, dropped: dropped}
 	if err := p.blocks(); err != nil {
 		return nil, err
 	}
@@ -191,7 +202,9 @@ func probes(path string, specs map[string]probeSpec) (map[string]*course.Probe, 
 type parser struct {
 	ch       *course.Chapter
 	standDir string
-	lineAt   []int // byte offset where each line starts
+	lineAt   []int               // byte offset in Body where each line starts
+	dropped  []int               // bytes of Source left out of Body, as normalize gives them
+	fences   map[ast.Node]*fence // every fenced code block goldmark opened
 }
 
 func (p *parser) line(offset int) int {
@@ -210,7 +223,23 @@ func (p *parser) blocks() error {
 			p.lineAt = append(p.lineAt, i+1)
 		}
 	}
-	doc := goldmark.New().Parser().Parse(text.NewReader(src))
+	p.fences = map[ast.Node]*fence{}
+	lineStart := func(off int) int { return p.lineAt[p.line(off)-1] }
+	doc := newParser(lineStart, p.fences).Parse(text.NewReader(src))
+	// Of the errors in the blocks and the lines that look like runnable
+	// fences but are not read as fences, the first in the file is reported.
+	unread := p.unreadFences(doc)
+	err := p.walk(doc)
+	var ue, we *course.Error
+	if errors.As(unread, &ue) && (err == nil || errors.As(err, &we) && ue.Pos.Line <= we.Pos.Line) {
+		return unread
+	}
+	return err
+}
+
+// walk turns the fenced code blocks of doc into Blocks, pairing each
+// running block with the output block right after it.
+func (p *parser) walk(doc ast.Node) error {
 	var err error
 	var prev *course.Block // last executable block still waiting for its output
 	var prevNode *ast.FencedCodeBlock
@@ -278,6 +307,9 @@ func (p *parser) fencePos(fb *ast.FencedCodeBlock) course.Pos {
 
 // fenceStart is the offset of the start of the opening fence's line.
 func (p *parser) fenceStart(fb *ast.FencedCodeBlock) int {
+	if f := p.fences[fb]; f != nil {
+		return f.start
+	}
 	off := fb.Pos()
 	switch {
 	case off >= 0:
@@ -291,33 +323,23 @@ func (p *parser) fenceStart(fb *ast.FencedCodeBlock) int {
 	return p.lineAt[p.line(off)-1]
 }
 
-// checkClosed reports a fence that runs to the end of the file: CommonMark
-// accepts it, but it always means a missing closing fence.
+// checkClosed reports a fence that runs to the end of its container (the
+// file, a blockquote, a list item): CommonMark accepts it, but it always
+// means a missing closing fence.
 func (p *parser) checkClosed(fb *ast.FencedCodeBlock) error {
-	src := p.ch.Body
-	start := p.fenceStart(fb)
-	open := strings.TrimLeft(string(src[start:p.lineEnd(start)]), " >")
-	if open == "" || (open[0] != '`' && open[0] != '~') {
-		return nil // not where a fence starts: nothing to check
+	f := p.fences[fb]
+	if f == nil || f.closed {
+		return nil
 	}
-	ch := open[0]
-	n := len(open) - len(strings.TrimLeft(open, string(ch)))
-	after := start
-	if fb.Lines().Len() > 0 {
-		after = fb.Lines().At(fb.Lines().Len() - 1).Stop
-		if after > 0 && src[after-1] != '\n' {
-			after = p.lineEnd(after) + 1
-		}
-	} else {
-		after = p.lineEnd(start) + 1
+	end := "the file"
+	switch fb.Parent().(type) {
+	case *ast.Blockquote:
+		end = "the blockquote"
+	case *ast.ListItem:
+		end = "the list item"
 	}
-	if after < len(src) {
-		closing := strings.TrimSpace(string(src[after:min(p.lineEnd(after), len(src))]))
-		if len(closing) >= n && strings.Trim(closing, string(ch)) == "" {
-			return nil
-		}
-	}
-	return course.Errorf(p.pos(start), "unclosed code fence %s (no closing %s before the end of the file)", strings.Repeat(string(ch), n), strings.Repeat(string(ch), n))
+	fenceText := strings.Repeat(string(f.char), f.length)
+	return course.Errorf(p.pos(f.start), "unclosed code fence %s (no closing %s before the end of %s)", fenceText, fenceText, end)
 }
 
 func (p *parser) lineEnd(off int) int {
@@ -555,15 +577,15 @@ func (p *parser) fileBlock(b *course.Block, f string) error {
 		return course.Errorf(b.Pos, "a file= block must be empty: the page shows %s as the build used it", f)
 	}
 	clean := filepath.Clean(f)
-	if filepath.IsAbs(clean) || strings.HasPrefix(clean, "..") {
+	if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
 		return course.Errorf(b.Pos, "file=%q must be a path inside stand/", f)
 	}
-	data, err := os.ReadFile(filepath.Join(p.standDir, clean))
-	if os.IsNotExist(err) {
+	data, _, err := coursefs.ReadFile(filepath.Dir(p.standDir), filepath.Join(p.standDir, clean))
+	if errors.Is(err, fs.ErrNotExist) {
 		return course.Errorf(b.Pos, "file=%q: no such file in stand/", f)
 	}
 	if err != nil {
-		return course.Errorf(b.Pos, "file=%q: %v", f, err)
+		return readError(b.Pos, fmt.Sprintf("file=%q: ", f), err)
 	}
 	b.File, b.Code = clean, string(data)
 	return nil
@@ -585,6 +607,18 @@ func (p *parser) attachOutput(b *course.Block, fb *ast.FencedCodeBlock) error {
 	b.HasExpected = true
 	b.Expected = text
 	b.ExpectedPos = pos
-	b.ExpectedSpan = span
+	b.ExpectedSpan = [2]int{srcOffset(p.dropped, span[0]), srcOffset(p.dropped, span[1])}
 	return nil
+}
+
+// readError turns an error reading a course file into a positioned one.
+func readError(pos course.Pos, prefix string, err error) error {
+	var ce *coursefs.Error
+	switch {
+	case errors.As(err, &ce):
+		return course.Errorf(pos, "%s%s", prefix, ce.Error())
+	case errors.Is(err, fs.ErrNotExist):
+		return course.Errorf(pos, "%sno such file (a symbolic link to a missing file?)", prefix)
+	}
+	return course.Errorf(pos, "%s%v", prefix, err)
 }
