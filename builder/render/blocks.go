@@ -77,6 +77,9 @@ func (r *fenceRenderer) render(out util.BufWriter, _ []byte, n ast.Node, enterin
 	if !entering {
 		return ast.WalkContinue, nil
 	}
+	if err := r.w.ctx.Err(); err != nil {
+		return ast.WalkStop, err
+	}
 	fb := n.(*ast.FencedCodeBlock)
 	b := r.blocks[fb]
 	if b == nil { // bindBlocks pairs every fence it leaves in the tree

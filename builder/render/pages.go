@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -88,6 +89,7 @@ type renderedChapter struct {
 // writer holds what one Write needs across pages. It lives for one call,
 // so nothing is shared between builds but the Site's Cache.
 type writer struct {
+	ctx     context.Context // the build's; checked before each chapter and block
 	site    *Site
 	dir     string
 	expand  func(string) (string, error)
@@ -97,8 +99,8 @@ type writer struct {
 	pages   map[string]*template.Template
 }
 
-func newWriter(s *Site, dir string) (*writer, error) {
-	w := &writer{site: s, dir: dir, expand: s.Expand, hl: newHighlighter(s.Cache), anchors: map[string]string{}, pages: map[string]*template.Template{}}
+func newWriter(ctx context.Context, s *Site, dir string) (*writer, error) {
+	w := &writer{ctx: ctx, site: s, dir: dir, expand: s.Expand, hl: newHighlighter(s.Cache), anchors: map[string]string{}, pages: map[string]*template.Template{}}
 	if w.expand == nil {
 		w.expand = func(t string) (string, error) { return t, nil }
 	}
@@ -223,6 +225,7 @@ func (w *writer) chapterLink(i int) link {
 // highlighting and Markdown rendering are CPU-bound and chapters do not
 // depend on each other. The result is in course order; of several
 // failures, the first chapter's is reported, as a sequential build would.
+// Once w.ctx is cancelled no chapter is started and ctx.Err() is returned.
 func (w *writer) chapterPages() ([]*renderedChapter, error) {
 	n := len(w.site.Course.Chapters)
 	out := make([]*renderedChapter, n)
@@ -232,11 +235,17 @@ func (w *writer) chapterPages() ([]*renderedChapter, error) {
 	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				if errs[i] = w.ctx.Err(); errs[i] != nil {
+					return
+				}
 				out[i], errs[i] = w.chapterPage(i)
 			}
 		})
 	}
 	wg.Wait()
+	if err := w.ctx.Err(); err != nil {
+		return nil, err
+	}
 	for i, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("render %s: %w", w.site.Course.Chapters[i].File, err)

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -79,7 +80,7 @@ func (r printRewriter) tokenized(body string) (string, error) {
 
 func TestPrintScannerAgreesWithTokenizer(t *testing.T) {
 	for name, s := range map[string]*Site{"test course": testSite(t), "real course": realSite(t)} {
-		w, err := newWriter(s, t.TempDir())
+		w, err := newWriter(context.Background(), s, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,8 +57,10 @@ type Stats struct {
 // Write renders the whole site into a new temporary directory beside
 // publicDir (same parent, so the final rename is atomic) and swaps it in
 // only when everything was written. On any error publicDir is left exactly
-// as it was: readers keep the last good site. A ctx cancelled before the
-// swap (an interrupted build) leaves it as it was too.
+// as it was: readers keep the last good site. ctx is checked before each
+// chapter, each block and each site-wide file: once it is cancelled (an
+// interrupted build) Write stops, removes the temporary directory, leaves
+// publicDir as it was and returns ctx.Err().
 func Write(ctx context.Context, s *Site, publicDir string) (Stats, error) {
 	if s == nil || s.Course == nil {
 		return Stats{}, errors.New("render: no course to render")
@@ -77,9 +79,9 @@ func Write(ctx context.Context, s *Site, publicDir string) (Stats, error) {
 	if err != nil {
 		return Stats{}, fmt.Errorf("render: %w", err)
 	}
-	st, err := writeAll(s, tmp)
-	if err == nil {
-		err = ctx.Err()
+	st, err := writeAll(ctx, s, tmp)
+	if cerr := ctx.Err(); cerr != nil {
+		err = cerr // whatever else failed, the build was interrupted
 	}
 	if err != nil {
 		os.RemoveAll(tmp)
@@ -92,13 +94,14 @@ func Write(ctx context.Context, s *Site, publicDir string) (Stats, error) {
 	return st, nil
 }
 
-// writeAll writes every file of the site into dir.
-func writeAll(s *Site, dir string) (Stats, error) {
+// writeAll writes every file of the site into dir, stopping with
+// ctx.Err() once ctx is cancelled.
+func writeAll(ctx context.Context, s *Site, dir string) (Stats, error) {
 	// MkdirTemp makes the directory private; the site is meant to be served.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return Stats{}, fmt.Errorf("render: %w", err)
 	}
-	w, err := newWriter(s, dir)
+	w, err := newWriter(ctx, s, dir)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -109,10 +112,15 @@ func writeAll(s *Site, dir string) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	if err := w.indexPage(pages); err != nil {
-		return Stats{}, err
+	for _, step := range []func([]*renderedChapter) error{w.indexPage, w.printPage} {
+		if err := ctx.Err(); err != nil {
+			return Stats{}, err
+		}
+		if err := step(pages); err != nil {
+			return Stats{}, err
+		}
 	}
-	if err := w.printPage(pages); err != nil {
+	if err := ctx.Err(); err != nil {
 		return Stats{}, err
 	}
 	n, err := w.searchIndex(pages)

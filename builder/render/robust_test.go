@@ -3,8 +3,11 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,4 +93,46 @@ func TestHugeSampleIsAnErrorAtTheChart(t *testing.T) {
 	if err := writeWithin(t, context.Background(), probeSite(t, 0, 9<<20, 0), public); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestCancelledRenderStopsAtOnce: an interrupt that arrives while a
+// chapter is rendered stops the build before the next block and the next
+// chapter, returns the context's error and leaves no temporary site
+// beside public/. The first chapter's prose cancels; every later block
+// and chapter would expand {{@v}} if it were rendered. One worker makes
+// the order of chapters deterministic.
+func TestCancelledRenderStopsAtOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	const blocks = "```text\nshown {{@v}}\n```\n\n```text\nshown {{@v}} again\n```\n"
+	files := []txtar.File{{Name: "content/01-first.md", Data: []byte("---\ntitle: First\n---\n\nCancel here: {{@stop}}.\n\n" + blocks)}}
+	for i := 2; i <= 20; i++ {
+		files = append(files, txtar.File{
+			Name: fmt.Sprintf("content/%02d-more.md", i),
+			Data: []byte(fmt.Sprintf("---\ntitle: More %d\n---\n\nSee {{@v}}.\n\n%s", i, blocks)),
+		})
+	}
+	c := loadFiles(t, files)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	after := 0 // Expand calls for {{@v}} once cancelled
+	s := &Site{Course: c, Expand: func(text string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(text, "{{@stop}}") {
+			cancel()
+		}
+		if ctx.Err() != nil && strings.Contains(text, "{{@v}}") {
+			after++
+		}
+		return strings.NewReplacer("{{@stop}}", "stop", "{{@v}}", "v").Replace(text), nil
+	}}
+	public := filepath.Join(t.TempDir(), "public")
+	if err := writeWithin(t, ctx, s, public); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write returned %v, want the context's error", err)
+	}
+	if after != 0 {
+		t.Errorf("%d blocks or chapters rendered after the cancel", after)
+	}
+	assertOnly(t, filepath.Dir(public))
 }
