@@ -62,6 +62,10 @@ func Dir(contentDir, standDir string) (*course.Course, error) {
 		seen[num] = name
 		src, _, err := coursefs.ReadFile(filepath.Dir(contentDir), path)
 		if err != nil {
+			var ce *coursefs.Error
+			if errors.As(err, &ce) {
+				return nil, course.Errorf(course.Pos{File: path}, "%s", ce.Reason)
+			}
 			return nil, readError(course.Pos{File: path}, "", err)
 		}
 		ch, err := Chapter(path, src, standDir)
