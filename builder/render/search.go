@@ -52,11 +52,7 @@ func searchSections(doc ast.Node, src []byte, code map[*ast.FencedCodeBlock]stri
 			cur = &searchSection{Href: self.Href + "#" + string(idText), Title: strings.TrimSpace(plainText(h, src))}
 			continue
 		}
-		if fb, ok := n.(*ast.FencedCodeBlock); ok {
-			text.WriteString(code[fb])
-		} else {
-			blockText(&text, n, src)
-		}
+		blockText(&text, n, src, code)
 		text.WriteByte(' ')
 	}
 	flush()
@@ -64,17 +60,34 @@ func searchSections(doc ast.Node, src []byte, code map[*ast.FencedCodeBlock]stri
 }
 
 // blockText appends the text a reader sees in a block node (a paragraph,
-// a list, a table, a quote), with a space between blocks so that words of
-// adjacent paragraphs or cells do not run together.
-func blockText(b *strings.Builder, n ast.Node, src []byte) {
+// a list, a table, a quote, a code block), with a space between blocks so
+// that words of adjacent paragraphs or cells do not run together. Code
+// blocks count wherever they are nested (in a list item, in a quote):
+// a fenced block's text is its code as shown, from code; an indented
+// one's is its lines.
+func blockText(b *strings.Builder, n ast.Node, src []byte, code map[*ast.FencedCodeBlock]string) {
 	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch c := c.(type) {
+		case *ast.FencedCodeBlock:
+			b.WriteByte(' ')
+			b.WriteString(code[c])
+			return ast.WalkSkipChildren, nil
+		case *ast.CodeBlock:
+			b.WriteByte(' ')
+			for i := 0; i < c.Lines().Len(); i++ {
+				seg := c.Lines().At(i)
+				b.Write(seg.Value(src))
+			}
+			return ast.WalkSkipChildren, nil
+		}
 		if c.Type() != ast.TypeInline {
 			b.WriteByte(' ')
 			return ast.WalkContinue, nil
 		}
-		if entering {
-			b.WriteString(plainText(c, src))
-		}
+		b.WriteString(plainText(c, src))
 		return ast.WalkSkipChildren, nil
 	})
 }

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"replcourse/builder/course"
 )
 
 // readSearchIndex decodes assets/search-index.js of a written site.
@@ -90,5 +94,34 @@ func TestSearchIndex(t *testing.T) {
 	}
 	if strings.Contains(src, "<") {
 		t.Error("a raw < in the search index script")
+	}
+}
+
+// TestSearchIndexHasNestedCode: code blocks count wherever they are: in a
+// list item, in a quote, in a nested list, indented or fenced.
+func TestSearchIndexHasNestedCode(t *testing.T) {
+	chapter := "---\ntitle: Nested\n---\n\n## Steps\n\n" +
+		"1. Look:\n\n   ```sql {node=primary nocompare=\"x\"}\n   SELECT fenced_in_list;\n   ```\n\n" +
+		"   - deeper:\n\n     ```text\n     fenced_in_nested_list\n     ```\n\n" +
+		"> Quoted:\n>\n> ```yaml\n> fenced_in_quote: 1\n> ```\n>\n>     indented_in_quote\n\n" +
+		"Top level:\n\n    indented_at_top\n"
+	c := loadFiles(t, []txtar.File{{Name: "content/01-nested.md", Data: []byte(chapter)}})
+	s := &Site{Course: c, Results: map[*course.Block]*course.Result{}}
+	for _, b := range c.Blocks() {
+		if b.Run {
+			s.Results[b] = &course.Result{Output: "x\n"}
+		}
+	}
+	_, files := writeSite(t, s)
+	var text string
+	for _, sec := range readSearchIndex(t, files).Sections {
+		if sec.Href == "01-nested.html#steps" {
+			text = sec.Text
+		}
+	}
+	for _, want := range []string{"Look:", "SELECT fenced_in_list;", "deeper:", "fenced_in_nested_list", "Quoted:", "fenced_in_quote: 1", "indented_in_quote", "Top level:", "indented_at_top"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the section's search text lacks %q: %q", want, text)
+		}
 	}
 }
