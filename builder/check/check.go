@@ -12,7 +12,9 @@
 //	a line of {{...}}  matches any number of lines, none included
 //
 // {{ only opens a placeholder when no brace, comma or bar comes before the
-// closing }}, so psql arrays ({{1,2},{3,4}}) and JSON stay literal.
+// closing }}, so psql arrays ({{1,2},{3,4}}) and JSON stay literal; a
+// backslash makes a {{ literal text (psql's {{2}} is written \{{2}}), see
+// the escape rule at scan.
 // Trailing whitespace, trailing empty lines and CRLF line ends never
 // count. psql tables are compared cell by cell, so a wider value that
 // re-pads a column is not a difference. Everything here is pure: no I/O,
@@ -80,12 +82,22 @@ func Match(expected, actual string, known Captures) Result {
 }
 
 // Substitute replaces each {{@name}} in text (code or prose) with the
-// captured value. An unknown or malformed name is an error naming it.
+// captured value, applying the escape rule to the backslashes right before
+// it: \{{@name}} is written as the literal {{@name}}. An unknown or
+// malformed name is an error naming it.
 func Substitute(text string, caps Captures) (string, error) {
 	var b strings.Builder
 	last := 0
 	for _, loc := range refRE.FindAllStringSubmatchIndex(text, -1) {
-		name := text[loc[2]:loc[3]]
+		n := loc[3] - loc[2] // backslashes before the reference
+		b.WriteString(text[last:loc[0]])
+		b.WriteString(strings.Repeat(`\`, n/2))
+		last = loc[1]
+		if n%2 == 1 {
+			b.WriteString(text[loc[3]:loc[1]])
+			continue
+		}
+		name := text[loc[4]:loc[5]]
 		line := 1 + strings.Count(text[:loc[0]], "\n")
 		if !nameRE.MatchString(name) {
 			return "", &LineError{line, fmt.Sprintf("{{@%s}}: a name is [a-z][a-z0-9_]*", name)}
@@ -94,9 +106,7 @@ func Substitute(text string, caps Captures) (string, error) {
 		if !ok {
 			return "", &LineError{line, fmt.Sprintf("{{@%s}}: no earlier block captured %q", name, name)}
 		}
-		b.WriteString(text[last:loc[0]])
 		b.WriteString(v)
-		last = loc[1]
 	}
 	b.WriteString(text[last:])
 	return b.String(), nil

@@ -22,12 +22,39 @@ var volatileRE = []struct {
 }
 
 // maskVolatile replaces the timestamps, WAL file names and LSNs of an
-// actual text with their placeholders.
+// actual text with their placeholders, and escapes the braces of the rest
+// (see escape), so that the result reads back as that text.
 func maskVolatile(s string) string {
-	for _, v := range volatileRE {
-		s = v.re.ReplaceAllLiteralString(s, v.ph)
+	type piece struct {
+		text string
+		ph   bool
 	}
-	return s
+	ps := []piece{{text: s}}
+	for _, v := range volatileRE {
+		var next []piece
+		for _, p := range ps {
+			if p.ph {
+				next = append(next, p)
+				continue
+			}
+			last := 0
+			for _, loc := range v.re.FindAllStringIndex(p.text, -1) {
+				next = append(next, piece{text: p.text[last:loc[0]]}, piece{text: v.ph, ph: true})
+				last = loc[1]
+			}
+			next = append(next, piece{text: p.text[last:]})
+		}
+		ps = next
+	}
+	var b strings.Builder
+	for i, p := range ps {
+		if p.ph {
+			b.WriteString(p.text)
+		} else {
+			b.WriteString(escapeLiteral(p.text, i+1 < len(ps)))
+		}
+	}
+	return b.String()
 }
 
 // outLine is one line of a masked text; kept says it is an expected line
@@ -45,31 +72,37 @@ type outLine struct {
 //     expected cell or word that still matches, and takes the others from
 //     the actual line;
 //   - any text taken from the actual output has its timestamps, WAL file
-//     names and LSNs replaced by {{ts}}, {{walfile}} and {{lsn}};
+//     names and LSNs replaced by {{ts}}, {{walfile}} and {{lsn}}, and a
+//     "{{" that would read as a placeholder or an escape is escaped;
 //   - a psql table with a changed line is re-padded as psql pads it, so
 //     its columns line up again; a table of kept lines stays as written.
 //
 // The result matches actual whenever the masking allows it; otherwise
-// Mask falls back to the masked actual lines, then to the actual lines.
+// Mask falls back to the masked actual lines, then to the actual lines,
+// escaped.
 func Mask(expected, actual string, known Captures) string {
-	m, err := newMatcher(expected, actual, known)
-	if err != nil {
-		return maskedActual(actual)
-	}
-	if _, ok := m.search(); ok {
-		var out []string
-		for _, e := range m.exp {
-			out = append(out, e.text)
+	var tries []string
+	if m, err := newMatcher(expected, actual, known); err == nil {
+		if _, ok := m.search(); ok {
+			var out []string
+			for _, e := range m.exp {
+				out = append(out, e.text)
+			}
+			return joinLines(out)
 		}
-		return joinLines(out)
+		ops, _ := m.verify(m.align())
+		tries = append(tries, joinLines(repad(m.merge(ops, known))))
 	}
-	ops, _ := m.verify(m.align())
-	for _, text := range []string{joinLines(repad(m.merge(ops, known))), maskedActual(actual)} {
+	for _, text := range append(tries, maskedActual(actual)) {
 		if Match(text, actual, known).OK {
 			return text
 		}
 	}
-	return joinLines(splitLines(actual))
+	lines := splitLines(actual)
+	for i, l := range lines {
+		lines[i] = escapeLiteral(l, false)
+	}
+	return joinLines(lines)
 }
 
 func maskedActual(actual string) string {

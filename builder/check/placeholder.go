@@ -51,9 +51,11 @@ var aliases = map[string]string{"pid": "int", "port": "int", "oid": "int", "xid"
 var (
 	// A placeholder holds no braces, commas or bars, so psql arrays such
 	// as {{1,2},{3,4}} and JSON stay literal text.
-	candidateRE = regexp.MustCompile(`\{\{([^{}|,]*)\}\}`)
-	refRE       = regexp.MustCompile(`\{\{@([^{}|,]*)\}\}`)
-	nameRE      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	openRE = regexp.MustCompile(`^\{\{([^{}|,]*)\}\}`)
+	// refRE finds a reference in code or prose, with the backslashes
+	// right before it (see the escape rule).
+	refRE  = regexp.MustCompile(`(\\*)\{\{@([^{}|,]*)\}\}`)
+	nameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	// unclosedRE finds a placeholder the author forgot to close ({{lsn} ).
 	unclosedRE = regexp.MustCompile(`\{\{(?:@[a-z][a-z0-9_]*|` + kindAlternation() + `)\??(?::[a-z][a-z0-9_]*)?(?:\}(?:[^}]|$)|[\s|]|$)`)
 )
@@ -83,29 +85,178 @@ type segment struct {
 	ph  *placeholder
 }
 
-// parseSegments splits a line or a cell into literal text and placeholders.
+// The escape rule, as CommonMark's backslash escapes: in an expected
+// output, a backslash right before "{{" makes that "{{" literal text
+// (psql prints ARRAY[[2]] as {{2}}, written \{{2}}), and a backslash
+// before that backslash is a literal backslash: a run of n backslashes
+// right before "{{" stands for n/2 of them, and for an odd n the "{{" is
+// literal. Backslashes anywhere else are literal as they are. In code and
+// prose only {{@name}} is special, and the same rule applies to the
+// backslashes right before it: \{{@name}} is that text, \\{{@name}} a
+// backslash and the value.
+//
+// token is one piece of an expected line as scan splits it.
+type token struct {
+	text string // literal text; a placeholder's body when ph
+	ph   bool   // a placeholder
+	esc  bool   // literal text that an escape stands for
+}
+
+// scan splits one line of an expected output from the left, applying the
+// escape rule: {{body}} (body without braces, commas or bars) is a
+// placeholder, anything else literal text.
+func scan(s string) []token {
+	var toks []token
+	lit := 0 // start of the pending literal text as written
+	flush := func(end int) {
+		if end > lit {
+			toks = append(toks, token{text: s[lit:end]})
+		}
+	}
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == '\\':
+			n := backslashes(s[i:])
+			if !strings.HasPrefix(s[i+n:], "{{") {
+				i += n
+				continue
+			}
+			flush(i)
+			text := strings.Repeat(`\`, n/2)
+			i += n
+			if n%2 == 1 {
+				text += "{{"
+				i += 2
+			}
+			if text != "" {
+				toks = append(toks, token{text: text, esc: true})
+			}
+			lit = i
+		case strings.HasPrefix(s[i:], "{{"):
+			loc := openRE.FindStringSubmatchIndex(s[i:])
+			if loc == nil {
+				i++
+				continue
+			}
+			flush(i)
+			toks = append(toks, token{text: s[i+loc[2] : i+loc[3]], ph: true})
+			i += loc[1]
+			lit = i
+		default:
+			i++
+		}
+	}
+	flush(len(s))
+	return toks
+}
+
+func backslashes(s string) int {
+	n := 0
+	for n < len(s) && s[n] == '\\' {
+		n++
+	}
+	return n
+}
+
+// escapeLiteral writes s, literal text, so that scan reads it back as s:
+// where the last "{{" of a run of braces would open a placeholder or trip
+// the unclosed-placeholder check, a backslash goes before it, and a run
+// of backslashes that ends up right before "{{" is doubled. beforePH says
+// a placeholder follows s directly.
+func escapeLiteral(s string, beforePH bool) string {
+	if !strings.Contains(s, "{{") && !(beforePH && strings.HasSuffix(s, `\`)) && !strings.Contains(s, `\{`) {
+		return s
+	}
+	// Brace runs first: each becomes its braces, with a backslash before
+	// the last two where they are dangerous.
+	type run struct {
+		start, end int
+		out        string
+	}
+	var runs []run
+	for i := 0; i < len(s); {
+		if s[i] != '{' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] == '{' {
+			j++
+		}
+		k, rest := j-i, s[j:]
+		// scan may end the literal text at the next brace or backslash:
+		// check as if it did, which can only add escapes.
+		if n := strings.IndexAny(rest, `{\`); n >= 0 {
+			rest = rest[:n]
+		}
+		out := s[i:j]
+		if open := "{{" + rest; k >= 2 && (openRE.MatchString(open) || startsUnclosed(open)) {
+			out = strings.Repeat("{", k-2) + `\{{`
+		}
+		runs = append(runs, run{i, j, out})
+		i = j
+	}
+	var b strings.Builder
+	r := 0 // next brace run
+	for i := 0; i < len(s); {
+		switch {
+		case r < len(runs) && i == runs[r].start:
+			b.WriteString(runs[r].out)
+			i = runs[r].end
+			r++
+		case s[i] == '\\':
+			n := backslashes(s[i:])
+			next := ""
+			switch {
+			case i+n == len(s) && beforePH:
+				next = "{{"
+			case r < len(runs) && runs[r].start == i+n:
+				next = runs[r].out
+				if runs[r].end == len(s) && beforePH {
+					next += "{{" // the braces run on into the placeholder's
+				}
+			}
+			if strings.HasPrefix(next, "{{") || strings.HasPrefix(next, `\{{`) {
+				n *= 2 // followed by "{{" once written: each one doubled
+			}
+			b.WriteString(strings.Repeat(`\`, n))
+			i += backslashes(s[i:])
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+func startsUnclosed(s string) bool {
+	loc := unclosedRE.FindStringIndex(s)
+	return loc != nil && loc[0] == 0
+}
+
+// parseSegments splits a line or a cell into literal text (escapes
+// resolved) and placeholders.
 func parseSegments(s string) ([]segment, error) {
 	var segs []segment
-	last := 0
-	for _, loc := range candidateRE.FindAllStringSubmatchIndex(s, -1) {
-		if err := checkLiteral(s[last:loc[0]]); err != nil {
-			return nil, err
+	for _, t := range scan(s) {
+		if t.ph {
+			ph, err := parsePlaceholder(t.text)
+			if err != nil {
+				return nil, err
+			}
+			segs = append(segs, segment{ph: ph})
+			continue
 		}
-		if loc[0] > last {
-			segs = append(segs, segment{lit: s[last:loc[0]]})
+		if !t.esc {
+			if err := checkLiteral(t.text); err != nil {
+				return nil, err
+			}
 		}
-		ph, err := parsePlaceholder(s[loc[2]:loc[3]])
-		if err != nil {
-			return nil, err
+		if n := len(segs) - 1; n >= 0 && segs[n].ph == nil {
+			segs[n].lit += t.text
+		} else {
+			segs = append(segs, segment{lit: t.text})
 		}
-		segs = append(segs, segment{ph: ph})
-		last = loc[1]
-	}
-	if err := checkLiteral(s[last:]); err != nil {
-		return nil, err
-	}
-	if last < len(s) {
-		segs = append(segs, segment{lit: s[last:]})
 	}
 	return segs, nil
 }
