@@ -32,6 +32,7 @@ import (
 	"replcourse/builder"
 	"replcourse/builder/atomic"
 	"replcourse/builder/course"
+	"replcourse/builder/coursefs"
 )
 
 // Record is the results of one verified run, as stored.
@@ -89,20 +90,27 @@ func CurrentEnv(standDir string, images []string) (Env, error) {
 	return Env{Builder: builder.ExecutionID(), Images: images, Stand: files}, nil
 }
 
-// StandFiles hashes every regular file under dir (mode and content), by
-// slash-separated path relative to dir.
+// StandFiles hashes every file under dir (mode and content), by
+// slash-separated path relative to dir. A symbolic link is keyed by the
+// file it resolves to, so changing the target changes the key. Every file
+// is read through coursefs within the course folder (dir's parent): a link
+// out of the course, or anything that is not a regular file (a named pipe,
+// a socket, a device, a link to a directory), is a *course.Error naming
+// it, never skipped and never read.
 func StandFiles(dir string) (map[string]string, error) {
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		info, err := d.Info()
-		if err != nil || !info.Mode().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
+		data, info, err := coursefs.ReadFile(filepath.Dir(dir), path)
+		var ce *coursefs.Error
+		switch {
+		case errors.As(err, &ce):
+			return course.Errorf(course.Pos{File: path}, "%s (every file under stand/ is part of the record's key)", ce.Reason)
+		case errors.Is(err, fs.ErrNotExist) && d.Type()&fs.ModeSymlink != 0:
+			return course.Errorf(course.Pos{File: path}, "is a symbolic link to a missing file")
+		case err != nil:
 			return err
 		}
 		rel, _ := filepath.Rel(dir, path)
