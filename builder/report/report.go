@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"replcourse/builder/course"
 	"replcourse/builder/run"
@@ -43,7 +44,67 @@ func Annotate(w io.Writer, root string, errs ...error) {
 	}
 }
 
+// Caps on what one error puts in a report, in bytes of its message before
+// escaping: a block's output may be megabytes, and the build's own log
+// already holds the whole error.
+const (
+	maxAnnotation = 16 << 10  // a workflow command's message
+	maxReportText = 256 << 10 // a JUnit failure's or error's text
+)
+
+// cut returns s whole if it holds at most limit bytes, else its first
+// limit bytes or fewer (whole UTF-8 sequences) and a line saying how
+// much was left out.
+func cut(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	n := limit
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s\n… [cut here: %d more bytes; the build's log has the whole message]", s[:n], len(s)-n)
+}
+
+// xmlText makes s fit in an XML document: a character XML 1.0 cannot hold
+// (a control character other than tab, newline and carriage return, such
+// as ESC or NUL; U+FFFE, U+FFFF) is written as its code point, ⟨U+001B⟩,
+// and a byte that is not UTF-8 as ⟨0xFF⟩.
+func xmlText(s string) string {
+	ok := true
+	for _, r := range s {
+		if !xmlChar(r) {
+			ok = false
+			break
+		}
+	}
+	if ok && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "⟨0x%02X⟩", s[i])
+		case !xmlChar(r):
+			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// xmlChar is the Char production of XML 1.0.
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
 func annotate(w io.Writer, file string, line int, title, msg string) {
+	msg = cut(msg, maxAnnotation)
 	var props []string
 	if file != "" {
 		props = append(props, "file="+escapeProperty(file))
@@ -161,7 +222,7 @@ func JUnit(w io.Writer, r Run) error {
 	}
 	if r.Err != nil && (be == nil || !covers(r.Blocks, be.Block)) {
 		s := newSuite("coursebuild", r.Recorded)
-		tc := testcase{Name: "build", Classname: "coursebuild", Error: &problem{Message: firstLine(r.Err.Error()), Type: "error", Text: r.Err.Error()}}
+		tc := testcase{Name: "build", Classname: "coursebuild", Error: newProblem(firstLine(r.Err.Error()), "error", r.Err.Error())}
 		s.count(tc)
 		s.Cases = append(s.Cases, tc)
 		all.Suites = append(all.Suites, s)
@@ -204,25 +265,28 @@ func covers(blocks []*course.Block, b *course.Block) bool {
 
 func blockCase(r Run, b *course.Block, be *run.BlockError) testcase {
 	file := rel(r.Root, b.Pos.File)
-	tc := testcase{Name: fmt.Sprintf("%s:%d %s %s", file, b.Pos.Line, b.Node, b.Command()), Classname: file}
+	tc := testcase{Name: xmlText(fmt.Sprintf("%s:%d %s %s", file, b.Pos.Line, b.Node, b.Command())), Classname: xmlText(file)}
 	res := r.Results[b]
 	if res != nil {
 		tc.Time = seconds(res.Elapsed.Seconds())
 	}
 	switch {
 	case be != nil && be.Block == b:
-		p := &problem{Message: be.Msg, Text: be.Error()}
 		if be.Mismatch || strings.Contains(be.Msg, "fails=true") {
-			p.Type = "mismatch"
-			tc.Failure = p
+			tc.Failure = newProblem(be.Msg, "mismatch", be.Error())
 		} else {
-			p.Type = "error"
-			tc.Error = p
+			tc.Error = newProblem(be.Msg, "error", be.Error())
 		}
 	case res == nil:
 		tc.Skipped = &problem{Message: "not reached: an earlier block failed"}
 	}
 	return tc
+}
+
+// newProblem makes a failure or an error fit for the report: its text
+// cut to maxReportText, both free of characters XML cannot hold.
+func newProblem(msg, typ, text string) *problem {
+	return &problem{Message: xmlText(cut(msg, maxReportText)), Type: typ, Text: xmlText(cut(text, maxReportText))}
 }
 
 func (s *testsuite) count(tc testcase) {
