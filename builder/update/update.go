@@ -7,11 +7,14 @@ package update
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
-	"replcourse/builder/atomic"
 	"replcourse/builder/course"
 	"replcourse/builder/load"
 )
@@ -22,10 +25,12 @@ type Change struct {
 	Text  string
 }
 
-// File is one rewritten chapter: its new bytes, the chapter read back from
-// them, and the blocks whose expectation changed.
+// File is one rewritten chapter: the bytes it held when the update read
+// it, its new bytes, the chapter read back from them, and the blocks whose
+// expectation changed.
 type File struct {
 	Path    string
+	Old     []byte
 	Data    []byte
 	Chapter *course.Chapter
 	Blocks  []*course.Block
@@ -75,7 +80,7 @@ func applyChapter(ch *course.Chapter, changes []Change, standDir string) (File, 
 		return File{}, fmt.Errorf("%s: the rewritten chapter does not read back: %w", ch.File, err)
 	}
 	back.Number, back.Slug = ch.Number, ch.Slug
-	f := File{Path: ch.File, Data: src, Chapter: back}
+	f := File{Path: ch.File, Old: ch.Source, Data: src, Chapter: back}
 	for i := len(changes) - 1; i >= 0; i-- {
 		f.Blocks = append(f.Blocks, changes[i].Block)
 	}
@@ -223,12 +228,148 @@ func preserved(old, lines []string) []int {
 	return keep
 }
 
-// Write replaces each file atomically (temporary file, then rename).
+// Write replaces the chapters with their new bytes, all of them or, as
+// far as a file system allows, none:
+//
+//  1. every new content goes to a temporary file beside its chapter (a
+//     full disk or an unwritable folder then changes no chapter);
+//  2. every chapter must still hold the bytes the update read: one saved
+//     while the update ran is never overwritten, and then none is;
+//  3. each chapter is checked once more and replaced by renaming its
+//     temporary file over it.
+//
+// The error is a *WriteError, which says which chapters were replaced and
+// which were left as they were. A rename that fails after another
+// succeeded leaves both kinds.
 func Write(files []File) error {
+	temps := make([]string, len(files))
+	defer func() {
+		for _, t := range temps {
+			if t != "" {
+				os.Remove(t)
+			}
+		}
+	}()
+	for i, f := range files {
+		t, err := writeTemp(f.Path, f.Data)
+		if err != nil {
+			return &WriteError{Path: f.Path, Err: err, Kept: paths(files)}
+		}
+		temps[i] = t
+	}
+	var saved []string
 	for _, f := range files {
-		if err := atomic.WriteFile(f.Path, f.Data, 0o644); err != nil {
-			return fmt.Errorf("update: %w", err)
+		if err := unchanged(f); err != nil {
+			saved = append(saved, f.Path)
 		}
 	}
+	if len(saved) > 0 {
+		return &WriteError{Saved: saved, Kept: paths(files)}
+	}
+	for i, f := range files {
+		err := unchanged(f)
+		var saved []string
+		if err != nil {
+			saved = []string{f.Path}
+		} else if err = rename(temps[i], f.Path); err == nil {
+			temps[i] = ""
+			continue
+		}
+		return &WriteError{Path: f.Path, Err: err, Saved: saved, Replaced: paths(files[:i]), Kept: paths(files[i:])}
+	}
 	return nil
+}
+
+// rename is os.Rename; tests replace it to make it fail.
+var rename = os.Rename
+
+// writeTemp writes data to a new temporary file beside path, with the
+// mode of path, and returns its name.
+func writeTemp(path string, data []byte) (name string, err error) {
+	perm := fs.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		perm = fi.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".update-*")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return "", err
+	}
+	if err = f.Chmod(perm); err != nil {
+		return "", err
+	}
+	if err = f.Sync(); err != nil {
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+
+// unchanged checks that f's chapter still holds the bytes the update read.
+func unchanged(f File) error {
+	now, err := os.ReadFile(f.Path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(now, f.Old) {
+		return errors.New("changed on disk")
+	}
+	return nil
+}
+
+func paths(files []File) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Path)
+	}
+	return out
+}
+
+// WriteError is a Write that did not replace every chapter.
+type WriteError struct {
+	Path     string   // the chapter whose temporary file or rename failed, if one did
+	Err      error    // what failed there
+	Saved    []string // chapters that changed on disk while the update ran
+	Replaced []string // chapters that hold their new bytes
+	Kept     []string // chapters left as they were
+}
+
+func (e *WriteError) Error() string {
+	var b strings.Builder
+	b.WriteString("update: ")
+	switch {
+	case len(e.Saved) > 0:
+		fmt.Fprintf(&b, "%s changed on disk while the update ran, so the update did not overwrite %s", list(e.Saved), them(e.Saved))
+	case len(e.Replaced) == 0:
+		fmt.Fprintf(&b, "cannot write the new %s: %v", e.Path, e.Err)
+	default:
+		fmt.Fprintf(&b, "cannot replace %s: %v", e.Path, e.Err)
+	}
+	if len(e.Replaced) == 0 {
+		b.WriteString("; no chapter was rewritten")
+	} else {
+		fmt.Fprintf(&b, "; rewritten: %s; left as they were: %s", list(e.Replaced), list(e.Kept))
+	}
+	if len(e.Saved) > 0 {
+		b.WriteString(" (run the update again on the saved chapters)")
+	}
+	return b.String()
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
+
+func list(paths []string) string { return strings.Join(paths, ", ") }
+
+func them(paths []string) string {
+	if len(paths) == 1 {
+		return "it"
+	}
+	return "them"
 }
