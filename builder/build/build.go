@@ -4,6 +4,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"replcourse/builder/load"
 	"replcourse/builder/progress"
 	"replcourse/builder/psql"
+	"replcourse/builder/record"
 	"replcourse/builder/render"
 	"replcourse/builder/run"
 	"replcourse/builder/stand"
@@ -45,6 +47,107 @@ type Config struct {
 
 func (c Config) path(parts ...string) string {
 	return filepath.Join(append([]string{c.Root}, parts...)...)
+}
+
+// publicDir is the output directory: Public, or Root/public.
+func (c Config) publicDir() string {
+	if c.Public == "" {
+		return c.path("public")
+	}
+	return c.Public
+}
+
+// OutputError is an output path the builder refuses to write: a -public
+// directory or -record file that is, holds or lies in the course's
+// sources, or that the builder did not make. The command exits with
+// status 2.
+type OutputError struct {
+	Flag string // -public or -record
+	Path string // as given
+	Msg  string
+}
+
+func (e *OutputError) Error() string { return e.Flag + " " + e.Path + ": " + e.Msg }
+
+// sourceDirs are the folders under the root that hold the course's
+// sources; the preview watches them.
+var sourceDirs = []string{"content", "stand", "theme"}
+
+// CheckOutputs refuses, before anything runs, the outputs a build must
+// not write, each with an *OutputError:
+//
+//   - a public directory that is the root, content/, stand/ or theme/, an
+//     ancestor of any of them or of the record, or lies inside one of
+//     those three folders; or that exists and is neither empty nor a site
+//     the builder made (render.Replaceable), since the build replaces it
+//     whole;
+//   - a record that lies inside content/, stand/, theme/ or the public
+//     directory, or that exists and is not a record (record.IsRecord):
+//     it is written over after a verified run.
+//
+// Paths are compared after resolving symbolic links.
+func CheckOutputs(cfg Config) error {
+	root := canonical(cfg.Root)
+	public := canonical(cfg.publicDir())
+	refuse := func(flag, path, format string, args ...any) error {
+		return &OutputError{Flag: flag, Path: path, Msg: fmt.Sprintf(format, args...)}
+	}
+	if within(root, public) {
+		return refuse("-public", cfg.publicDir(), "is or contains the course's root %s; refusing to replace it", cfg.Root)
+	}
+	for _, d := range sourceDirs {
+		if src := canonical(cfg.path(d)); within(public, src) || within(src, public) {
+			return refuse("-public", cfg.publicDir(), "is, contains or lies in the course's sources (%s); refusing to write the site there", d+"/")
+		}
+	}
+	if cfg.Record != "" && within(canonical(cfg.Record), public) {
+		return refuse("-public", cfg.publicDir(), "contains the record %s, which replacing the site would delete", cfg.Record)
+	}
+	if err := render.Replaceable(cfg.publicDir()); err != nil {
+		var re *render.RefusedError
+		if errors.As(err, &re) {
+			return refuse("-public", cfg.publicDir(), "%s", strings.TrimPrefix(re.Error(), re.Dir+": "))
+		}
+		return err
+	}
+	if cfg.Record == "" {
+		return nil
+	}
+	rec := canonical(cfg.Record)
+	for _, d := range sourceDirs {
+		if within(rec, canonical(cfg.path(d))) {
+			return refuse("-record", cfg.Record, "lies in the course's sources (%s); the record is kept beside them, never among them", d+"/")
+		}
+	}
+	if err := record.IsRecord(cfg.Record); err != nil {
+		return refuse("-record", cfg.Record, "%v; refusing to write over it (give a record file, a new path, or none)", err)
+	}
+	return nil
+}
+
+// canonical is path made absolute, with the symbolic links of its
+// longest existing prefix resolved.
+func canonical(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(real, rest)
+		}
+		if filepath.Dir(dir) == dir {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
+// within reports whether path is dir or lies below it; both are canonical.
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Load reads and checks the course; every content error comes from here.
@@ -142,6 +245,9 @@ func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 		tm = &Timings{}
 	}
 	start := time.Now()
+	if err := CheckOutputs(cfg); err != nil {
+		return nil, err
+	}
 	c, err := Load(cfg)
 	if err != nil {
 		return nil, err
@@ -222,10 +328,7 @@ func onStand(ctx context.Context, cfg Config, tm *Timings, prior []time.Duration
 
 // publish renders the site from the results into public/.
 func publish(ctx context.Context, cfg Config, c *course.Course, res *run.Results, out *Outcome, tm *Timings, start time.Time) error {
-	public := cfg.Public
-	if public == "" {
-		public = cfg.path("public")
-	}
+	public := cfg.publicDir()
 	site := &render.Site{
 		Course:   trim(c, cfg.Until),
 		Results:  res.Blocks,
@@ -238,6 +341,10 @@ func publish(ctx context.Context, cfg Config, c *course.Course, res *run.Results
 	rs, err := render.Write(ctx, site, public)
 	tm.Render = time.Since(t0)
 	tm.Total = time.Since(start)
+	if re := (*render.RefusedError)(nil); errors.As(err, &re) {
+		// Something other than a site appeared there during the build.
+		return &OutputError{Flag: "-public", Path: public, Msg: strings.TrimPrefix(re.Error(), re.Dir+": ")}
+	}
 	if err != nil {
 		return err
 	}

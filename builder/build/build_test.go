@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"replcourse/builder/render"
 	"replcourse/builder/run"
 	"replcourse/builder/stand"
 )
@@ -108,6 +109,9 @@ func TestMutatedExpectation(t *testing.T) {
 	}
 	marker := filepath.Join(public, "index.html")
 	if err := os.WriteFile(marker, []byte("last good site"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(public, render.SiteMarker), []byte("a site\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 

@@ -20,7 +20,7 @@ type cache struct {
 	blocks []*course.Block
 	env    record.Env
 	rec    *record.Record // the record read, stale or not; nil if none
-	use    bool           // rec is current for these blocks
+	res    *run.Results   // the recorded results, checked; nil unless rec is current
 }
 
 func openCache(cfg Config, blocks []*course.Block) (*cache, error) {
@@ -38,11 +38,16 @@ func openCache(cfg Config, blocks []*course.Block) (*cache, error) {
 		fmt.Fprintf(cfg.Log, "record: cannot read it (%v); running the course from a fresh stand\n", err)
 		return rc, nil
 	}
-	switch why := rc.rec.Stale(env, blocks); {
-	case cfg.Fresh:
+	if cfg.Fresh {
 		fmt.Fprintf(cfg.Log, "record: -fresh; running the course from a fresh stand\n")
+		return rc, nil
+	}
+	// Use checks every recorded result as a run would have, so a record
+	// edited by hand is stale, never shown as verified.
+	res, why := rc.rec.Use(env, blocks)
+	switch {
 	case why == "":
-		rc.use = true
+		rc.res = res
 		fmt.Fprintf(cfg.Log, "record: %s is current (verified %s against %s); nothing that runs changed, so Docker is not needed\n",
 			cfg.Record, rc.rec.VerifiedAt.Format(time.RFC3339), rc.rec.Image)
 	case rc.rec == nil:
@@ -53,9 +58,9 @@ func openCache(cfg Config, blocks []*course.Block) (*cache, error) {
 	return rc, nil
 }
 
-func (rc *cache) hit() bool { return rc.use }
+func (rc *cache) hit() bool { return rc.res != nil }
 
-func (rc *cache) results() *run.Results { return rc.rec.Results(rc.blocks) }
+func (rc *cache) results() *run.Results { return rc.res }
 
 func (rc *cache) verified() render.Verified {
 	return render.Verified{Server: rc.rec.Server, Image: rc.rec.Image, BuiltAt: rc.rec.VerifiedAt}

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -293,7 +294,7 @@ func (r *Record) Timings() []time.Duration {
 }
 
 // IsRecord reports whether a record may be written at path: nil when
-// nothing is there, the file is empty, or it is a record — a JSON object
+// nothing is there, the file is blank, or it is a record — a JSON object
 // with a numeric "format" and a "blocks" list, of this format or another
 // (a record this builder cannot read is still its to replace). Anything
 // else (a chapter, a directory, a record with a merge conflict in it) is
@@ -309,12 +310,13 @@ func IsRecord(path string) error {
 		return errors.New("is a directory, not a record of verified results")
 	case !fi.Mode().IsRegular():
 		return errors.New("is not a regular file, so not a record of verified results")
-	case fi.Size() == 0:
-		return nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {

@@ -16,11 +16,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -133,6 +136,9 @@ func terminal(w io.Writer) (bool, int) {
 func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	switch o.cmd {
 	case "build":
+		if err := checkJUnit(o.junit); err != nil {
+			return err
+		}
 		out, err := build.Build(ctx, o.cfg)
 		if jerr := o.writeJUnit(out, err); jerr != nil && err == nil {
 			err = jerr
@@ -142,6 +148,11 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 		_, err := build.Update(ctx, o.cfg)
 		return err
 	case "serve":
+		// Every build of the preview checks its outputs too; checking
+		// here refuses a bad -public or -record before the server starts.
+		if err := build.CheckOutputs(o.cfg); err != nil {
+			return err
+		}
 		return preview(ctx, o.cfg, o.port)
 	case "check":
 		c, err := build.Load(o.cfg)
@@ -163,6 +174,29 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 type usageError string
 
 func (e usageError) Error() string { return string(e) }
+
+// checkJUnit refuses a -junit path the report must not be written over:
+// anything but nothing, an empty file or an XML file of <testsuites>, so
+// that a mistyped path cannot replace a chapter.
+func checkJUnit(path string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return usageError(fmt.Sprintf("-junit %s: %v", path, err))
+	case len(bytes.TrimSpace(data)) == 0:
+		return nil
+	}
+	var root struct{ XMLName xml.Name }
+	if xml.NewDecoder(bytes.NewReader(data)).Decode(&root) != nil || root.XMLName.Local != "testsuites" {
+		return usageError(fmt.Sprintf("-junit %s: is not a JUnit report (<testsuites>); refusing to write over it", path))
+	}
+	return nil
+}
 
 // writeJUnit writes the report of a build, if asked for.
 func (o *options) writeJUnit(out *build.Outcome, err error) error {
@@ -193,10 +227,14 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		be *run.BlockError
 		ee *stand.EnvError
 		ue usageError
+		oe *build.OutputError
 	)
 	switch {
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "coursebuild:", ue.Error())
+		return 2
+	case errors.As(err, &oe):
+		fmt.Fprintln(stderr, "coursebuild:", oe.Error())
 		return 2
 	case ctx.Err() != nil || errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "coursebuild: interrupted; the stand was removed and public/ left as it was")

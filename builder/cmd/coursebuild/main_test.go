@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"replcourse/builder/render"
 	"replcourse/builder/stand"
 )
 
@@ -79,6 +80,7 @@ func TestInterrupt(t *testing.T) {
 			public := filepath.Join(t.TempDir(), "public")
 			os.MkdirAll(public, 0o755)
 			os.WriteFile(filepath.Join(public, "index.html"), []byte("last good"), 0o644)
+			os.WriteFile(filepath.Join(public, render.SiteMarker), []byte("a site\n"), 0o644)
 			cmd := exec.Command(bin, "-root", repoRoot(t), "-public", public, "-record", "none")
 			cmd.Env = append(os.Environ(), "TESTCONTAINERS_RYUK_DISABLED=true")
 			stdout, _ := cmd.StdoutPipe()
@@ -169,4 +171,73 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
+}
+
+// TestRefusedOutputsExit2 points -public, -record and -junit at what the
+// builder must never delete or write over — the chapters, the whole
+// repository, a chapter file — for build and for serve: each exits 2 with
+// one line before anything runs, and every file of the course stays.
+func TestRefusedOutputsExit2(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	for _, tc := range []struct {
+		name string
+		args func(root string) []string
+		want string
+	}{
+		{"public content", func(root string) []string { return []string{"build", "-public", filepath.Join(root, "content")} }, "is, contains or lies in the course's sources (content/)"},
+		{"public root", func(root string) []string { return []string{"build", "-public", root} }, "is or contains the course's root"},
+		{"public relative root", func(root string) []string { return []string{"build", "-public", "."} }, "is or contains the course's root"},
+		{"record chapter", func(root string) []string {
+			return []string{"build", "-record", filepath.Join(root, "content", "01-preview.md")}
+		}, "-record " + "CHAPTER: lies in the course's sources (content/)"},
+		{"junit chapter", func(root string) []string {
+			return []string{"build", "-junit", filepath.Join(root, "content", "01-preview.md")}
+		}, "is not a JUnit report (<testsuites>); refusing to write over it"},
+		{"serve public content", func(root string) []string {
+			return []string{"serve", "-port", "0", "-public", filepath.Join(root, "content")}
+		}, "is, contains or lies in the course's sources (content/)"},
+		{"serve record stand file", func(root string) []string {
+			return []string{"serve", "-port", "0", "-record", filepath.Join(root, "stand", "compose.yaml")}
+		}, "lies in the course's sources (stand/)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := recordedCourse(t)
+			before := files(t, cfg.Root)
+			t.Chdir(cfg.Root)
+			var out, errw strings.Builder
+			code := Main(append([]string{"-root", cfg.Root}, tc.args(cfg.Root)...), &out, &errw)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %s; stdout %s", code, errw.String(), out.String())
+			}
+			msg := strings.TrimSpace(errw.String())
+			want := strings.ReplaceAll(tc.want, "CHAPTER", filepath.Join(cfg.Root, "content", "01-preview.md"))
+			if !strings.HasPrefix(msg, "coursebuild: ") || !strings.Contains(msg, want) || strings.Contains(msg, "\n") {
+				t.Errorf("want one line saying %q, got %q", want, msg)
+			}
+			after := files(t, cfg.Root)
+			for name, data := range before {
+				if after[name] != data {
+					t.Errorf("%s was changed or deleted", name)
+				}
+			}
+		})
+	}
+}
+
+// files reads every file under dir.
+func files(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, rerr := os.ReadFile(p)
+			out[p] = string(data)
+			return rerr
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
