@@ -48,15 +48,34 @@ func FuzzChapter(f *testing.F) {
 			}
 			return
 		}
+		text, _ := normalize(src)
 		for _, b := range ch.Blocks {
-			if b.Pos.Line < 1 || b.Pos.Line > strings.Count(string(src), "\n")+1 {
+			if b.Pos.Line < 1 || b.Pos.Line > strings.Count(string(text), "\n")+1 {
 				t.Fatalf("block at impossible line %d", b.Pos.Line)
 			}
-			if b.HasExpected && string(src[b.ExpectedSpan[0]:b.ExpectedSpan[1]]) != b.Expected {
-				t.Fatalf("expected span does not cover the expected text")
+			if b.HasExpected && !covers(string(src[b.ExpectedSpan[0]:b.ExpectedSpan[1]]), b.Expected) {
+				t.Fatalf("expected span %q does not cover the expected text %q", src[b.ExpectedSpan[0]:b.ExpectedSpan[1]], b.Expected)
 			}
 		}
 	})
+}
+
+// covers reports whether span, the bytes of an expected output in the
+// file, holds text line by line: the same lines, once line endings are
+// read as LF, each ending with text's line (a line of a block in a
+// container starts with the container's > or indentation).
+func covers(span, text string) bool {
+	span = strings.ReplaceAll(strings.ReplaceAll(span, "\r\n", "\n"), "\r", "\n")
+	a, b := strings.SplitAfter(span, "\n"), strings.SplitAfter(text, "\n")
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !strings.HasSuffix(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func mustGlob(f *testing.F, pattern string) []string {
