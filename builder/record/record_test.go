@@ -1,6 +1,7 @@
 package record
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,4 +255,55 @@ func TestRecordedFailuresAsDeclared(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzUse reads any bytes as a record file and uses it for src's blocks:
+// a malformed record (wrong shapes, blocks missing or out of range, marks
+// pointing anywhere) is stale or unreadable, never a panic, and a record
+// that is used has a result for every block.
+func FuzzUse(f *testing.F) {
+	ch, err := load.Chapter("/c/content/07-lag.md", []byte(src), f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	bs := runnable(ch)
+	good := filepath.Join(f.TempDir(), "good.json")
+	p := bs[0].Sample
+	res := &run.Results{Blocks: map[*course.Block]*course.Result{
+		bs[0]: {Output: "0/3000148\n", Captures: map[string]string{"at": "0/3000148"}, Attempts: 1},
+		bs[1]: {Output: "0/3000148\n", Attempts: 1},
+	}, Series: map[*course.Probe]*course.Series{p: {Probe: p, Points: []course.Point{{T: 1, V: 2}},
+		Marks: []course.Mark{{T: 0, Block: bs[0]}, {T: 1, Block: bs[1]}}}}}
+	if err := New(env, bs, res, Verified{At: time.Unix(1, 0), Server: "s", Image: "i"}).Write(good); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	for _, edit := range [][2]string{
+		{`"marks": [`, `"marks": [[0, -1], [0, 99], `},
+		{`"blocks": [`, `"blocks": [{}, `},
+		{`"points": [`, `"points": [[1e308, -1e308], `},
+		{`"captures": {`, `"captures": {"": "", `},
+		{`"attempts": 1`, `"attempts": -9223372036854775808`},
+	} {
+		f.Add([]byte(strings.Replace(string(data), edit[0], edit[1], 1)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "record.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Read(path)
+		if err != nil || r == nil {
+			return
+		}
+		res, why := r.Use(env, bs)
+		if why == "" && len(res.Blocks) != len(bs) {
+			t.Errorf("used, with %d results for %d blocks", len(res.Blocks), len(bs))
+		}
+		r.Timings()
+	})
 }
