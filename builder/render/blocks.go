@@ -95,7 +95,7 @@ func (r *fenceRenderer) render(out util.BufWriter, _ []byte, n ast.Node, enterin
 		}
 		r.code[fb] = code
 	}
-	_, _ = out.WriteString(s)
+	_, _ = out.WriteString(escapeTokenOpen(s))
 	return ast.WalkSkipChildren, nil
 }
 

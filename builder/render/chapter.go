@@ -37,15 +37,17 @@ func newMarkdown(fr *fenceRenderer) goldmark.Markdown {
 }
 
 // renderChapter renders the chapter's body and gathers its table of
-// contents and its search sections.
+// contents and its search sections. References in the prose become text
+// (see refValues).
 func (w *writer) renderChapter(ch *course.Chapter, self link) (*renderedChapter, error) {
-	src, err := w.expandProse(ch)
+	src, refs, err := w.tokenizeProse(ch)
 	if err != nil {
 		return nil, err
 	}
 	fr := &fenceRenderer{w: w}
 	md := newMarkdown(fr)
 	doc := md.Parser().Parse(text.NewReader(src))
+	refs.resolveLinks(doc, src)
 	if fr.blocks, err = bindBlocks(ch, doc, src); err != nil {
 		return nil, err
 	}
@@ -53,40 +55,15 @@ func (w *writer) renderChapter(ch *course.Chapter, self link) (*renderedChapter,
 	for _, b := range ch.Blocks {
 		ids[b.ID()] = true
 	}
-	rc := &renderedChapter{link: self, toc: headings(doc, src, ids)}
+	rc := &renderedChapter{link: self, toc: headings(doc, src, ids, refs)}
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return nil, err
 	}
-	rc.body = buf.String()
+	rc.body = refs.html(buf.String())
 	// After rendering: the fence renderer has expanded the blocks' code.
-	rc.search = searchSections(doc, src, fr.code, self)
+	rc.search = searchSections(doc, src, fr.code, self, refs)
 	return rc, nil
-}
-
-// expandProse runs Expand over every line of the chapter body except the
-// contents of fenced blocks. Those are left alone: code is taken from the
-// loaded Block (and expanded there, with its own line numbers), and output
-// blocks hold placeholders that are never shown. Going line by line keeps
-// the line number for error messages, whatever Expand does to lengths.
-func (w *writer) expandProse(ch *course.Chapter) ([]byte, error) {
-	if !bytes.Contains(ch.Body, []byte("{{@")) {
-		return ch.Body, nil // no reference: nothing to expand, no need to find the code
-	}
-	code := fencedLines(ch.Body)
-	var out strings.Builder
-	for i, line := range strings.SplitAfter(string(ch.Body), "\n") {
-		if code[i] {
-			out.WriteString(line)
-			continue
-		}
-		x, err := w.expand(line)
-		if err != nil {
-			return nil, course.Errorf(course.Pos{File: ch.File, Line: i + 1}, "%v", err)
-		}
-		out.WriteString(x)
-	}
-	return []byte(out.String()), nil
 }
 
 // fencedLines returns the 0-based numbers of the lines that are content of
@@ -152,15 +129,16 @@ func slugify(s string) string {
 }
 
 // headings gives every heading an id and returns the table of contents:
-// the h2 headings, each with the h3 headings under it.
-func headings(doc ast.Node, src []byte, ids idSet) []tocEntry {
+// the h2 headings, each with the h3 headings under it. Ids and titles
+// are made from the text with the references' values.
+func headings(doc ast.Node, src []byte, ids idSet, refs *refValues) []tocEntry {
 	var toc []tocEntry
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		h, ok := n.(*ast.Heading)
 		if !ok || !entering {
 			return ast.WalkContinue, nil
 		}
-		title := strings.TrimSpace(plainText(h, src))
+		title := strings.TrimSpace(refs.text(plainText(h, src)))
 		id := ids.unique(slugify(title))
 		h.SetAttributeString("id", []byte(id))
 		e := tocEntry{Title: title, Href: "#" + id}

@@ -32,8 +32,9 @@ const searchIndexFile = "assets/search-index.js"
 // searchSections splits a rendered chapter at its h2 and h3 headings (their
 // ids are set by then) and gathers the text under each. code holds the
 // shown code of each fenced block; outputs are left out: they are data,
-// not what a reader looks for.
-func searchSections(doc ast.Node, src []byte, code map[*ast.FencedCodeBlock]string, self link) []searchSection {
+// not what a reader looks for. References in the prose are indexed by
+// their values.
+func searchSections(doc ast.Node, src []byte, code map[*ast.FencedCodeBlock]string, self link, refs *refValues) []searchSection {
 	cur := &searchSection{Href: self.Href, Title: self.Title}
 	var out []searchSection
 	var text strings.Builder
@@ -49,10 +50,10 @@ func searchSections(doc ast.Node, src []byte, code map[*ast.FencedCodeBlock]stri
 			flush()
 			id, _ := h.AttributeString("id")
 			idText, _ := id.([]byte)
-			cur = &searchSection{Href: self.Href + "#" + string(idText), Title: strings.TrimSpace(plainText(h, src))}
+			cur = &searchSection{Href: self.Href + "#" + string(idText), Title: strings.TrimSpace(refs.text(plainText(h, src)))}
 			continue
 		}
-		blockText(&text, n, src, code)
+		blockText(&text, n, src, code, refs)
 		text.WriteByte(' ')
 	}
 	flush()
@@ -64,8 +65,8 @@ func searchSections(doc ast.Node, src []byte, code map[*ast.FencedCodeBlock]stri
 // that words of adjacent paragraphs or cells do not run together. Code
 // blocks count wherever they are nested (in a list item, in a quote):
 // a fenced block's text is its code as shown, from code; an indented
-// one's is its lines.
-func blockText(b *strings.Builder, n ast.Node, src []byte, code map[*ast.FencedCodeBlock]string) {
+// one's is its lines. References are replaced by their values.
+func blockText(b *strings.Builder, n ast.Node, src []byte, code map[*ast.FencedCodeBlock]string, refs *refValues) {
 	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -79,7 +80,7 @@ func blockText(b *strings.Builder, n ast.Node, src []byte, code map[*ast.FencedC
 			b.WriteByte(' ')
 			for i := 0; i < c.Lines().Len(); i++ {
 				seg := c.Lines().At(i)
-				b.Write(seg.Value(src))
+				b.WriteString(refs.text(string(seg.Value(src))))
 			}
 			return ast.WalkSkipChildren, nil
 		}
@@ -87,7 +88,7 @@ func blockText(b *strings.Builder, n ast.Node, src []byte, code map[*ast.FencedC
 			b.WriteByte(' ')
 			return ast.WalkContinue, nil
 		}
-		b.WriteString(plainText(c, src))
+		b.WriteString(refs.text(plainText(c, src)))
 		return ast.WalkSkipChildren, nil
 	})
 }
