@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"replcourse/builder/course"
@@ -72,6 +73,11 @@ func applyUpdate(ctx context.Context, cfg Config, c *course.Course, res *run.Res
 		return u, fmt.Errorf("update: the rewritten expectations would not be valid, nothing was written: %w", err)
 	}
 	if err := update.Write(files); err != nil {
+		var we *update.WriteError
+		if errors.As(err, &we) && len(we.Replaced) > 0 {
+			u.Files = replaced(files, we.Replaced) // the error names the rest
+			u.summary(cfg)
+		}
 		return u, err
 	}
 	u.Files = files
@@ -84,6 +90,17 @@ func applyUpdate(ctx context.Context, cfg Config, c *course.Course, res *run.Res
 		return u, u.Stuck[0]
 	}
 	return u, nil
+}
+
+// replaced are the files whose paths are in paths.
+func replaced(files []update.File, paths []string) []update.File {
+	var out []update.File
+	for _, f := range files {
+		if slices.Contains(paths, f.Path) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // rewritten is c with the rewritten chapters in place of the old ones.

@@ -12,6 +12,7 @@ import (
 
 	"replcourse/builder/course"
 	"replcourse/builder/run"
+	"replcourse/builder/update"
 )
 
 // scriptStand answers each block from a table of outputs by its code: the
@@ -70,7 +71,12 @@ func realOutputs() map[string]string {
 // course over st, and returns the chapter's bytes afterwards.
 func updateCourse(t *testing.T, src string, st run.Stand) (string, *Updated, error) {
 	t.Helper()
-	root := t.TempDir()
+	return updateCourseIn(t, t.TempDir(), src, st)
+}
+
+// updateCourseIn is updateCourse with the course in root.
+func updateCourseIn(t *testing.T, root, src string, st run.Stand) (string, *Updated, error) {
+	t.Helper()
 	path := filepath.Join(root, "content", "01-update.md")
 	writeFile(t, path, src)
 	os.MkdirAll(filepath.Join(root, "stand"), 0o755)
@@ -166,5 +172,61 @@ func TestUpdateKeepsFileAndBlockIdentity(t *testing.T) {
 		if !strings.Contains(got, keep) {
 			t.Errorf("chapter lacks %q:\n%s", keep, got)
 		}
+	}
+}
+
+// editingStand is a scriptStand whose author saves the chapter at path
+// while the block with code at runs.
+type editingStand struct {
+	scriptStand
+	at, path, edit string
+}
+
+func (s *editingStand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
+	if strings.TrimSpace(script) == s.at {
+		if err := os.WriteFile(s.path, []byte(s.edit), 0o644); err != nil {
+			return false, err
+		}
+	}
+	return s.scriptStand.SQL(ctx, node, script, w)
+}
+
+// TestUpdateKeepsAnEditSavedWhileItRuns: the author saves the chapter
+// while the update runs; the update does not overwrite the save, names
+// the chapter and fails.
+func TestUpdateKeepsAnEditSavedWhileItRuns(t *testing.T) {
+	out := realOutputs()
+	out["tail -1 log"] = "other\n"
+	root := t.TempDir()
+	path := filepath.Join(root, "content", "01-update.md")
+	edit := strings.Replace(updChapter, "More prose.", "More prose, edited during the update.", 1)
+	st := &editingStand{scriptStand: scriptStand{out: out}, at: "SELECT pg_current_wal_lsn() AS here;", path: path, edit: edit}
+	got, u, err := updateCourseIn(t, root, updChapter, st)
+	var we *update.WriteError
+	if !errors.As(err, &we) || !strings.Contains(err.Error(), path+" changed on disk while the update ran") {
+		t.Fatalf("want the saved chapter named, got %v", err)
+	}
+	if got != edit || len(u.Files) != 0 {
+		t.Errorf("the author's edit was not kept (files %d):\n%s", len(u.Files), got)
+	}
+}
+
+// TestUpdateWritesBracesEscaped: a real output with {{ (psql's
+// two-dimensional array) is written escaped, never as a placeholder, and
+// the next update finds it matching.
+func TestUpdateWritesBracesEscaped(t *testing.T) {
+	src := "---\ntitle: Arrays\n---\n\n```sql {node=primary}\nSELECT ARRAY[[2]];\n```\n\n```output\n array\n-------\n {1}\n(1 row)\n```\n"
+	out := map[string]string{"SELECT ARRAY[[2]];": " array \n-------\n {{2}}\n(1 row)\n\n"}
+	got, _, err := updateCourse(t, src, &scriptStand{out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table is re-padded to the cells as written.
+	if want := strings.Replace(src, "-------\n {1}\n", "--------\n \\{{2}}\n", 1); got != want {
+		t.Errorf("chapter after update:\n%s\nwant:\n%s", got, want)
+	}
+	again, u, err := updateCourse(t, got, &scriptStand{out: out})
+	if err != nil || again != got || len(u.Files) != 0 || u.Matched != 1 {
+		t.Errorf("second update: %v, %d files, changed: %v", err, len(u.Files), again != got)
 	}
 }
