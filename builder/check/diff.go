@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -193,14 +194,17 @@ func (m *matcher) render(ops []op) string {
 			case opEq, opWild:
 				w.line(' ', m.exp[o.i].text)
 			case opDel:
-				w.line('-', m.exp[o.i].text)
+				w.line('-', w.visible(m.exp[o.i].text))
 			case opIns:
-				w.line('+', m.act[o.j].text)
+				w.line('+', w.visible(m.act[o.j].text))
 			}
 		}
 	}
 	if w.cut > 0 {
 		fmt.Fprintf(&w.b, "... %d more diff lines cut\n", w.cut)
+	}
+	if w.marked {
+		w.b.WriteString("legend: in the - and + lines, ⟨tab⟩ is a tab, ⟨U+00A0⟩ a character that prints as blank or nothing (by its code point), ⟨0xFF⟩ a byte that is not UTF-8\n")
 	}
 	for _, n := range m.notes {
 		fmt.Fprintf(&w.b, "note: %s\n", n)
@@ -256,9 +260,48 @@ func hunkRange(start, n int) string {
 
 // diffWriter keeps a diff readable when an output is huge.
 type diffWriter struct {
-	b   strings.Builder
-	n   int
-	cut int
+	b      strings.Builder
+	n      int
+	cut    int
+	marked bool // visible marked a character
+}
+
+// visible marks the characters of a changed line that a reader could not
+// tell apart from a space or from nothing, so that lines differing only
+// in them do not look the same: a tab as ⟨tab⟩, a character that is not
+// printable (a no-break or other Unicode space, a zero-width or other
+// format character, a control character) by its code point, ⟨U+00A0⟩,
+// and a byte that is not UTF-8 as ⟨0xFF⟩.
+func (w *diffWriter) visible(s string) string {
+	plain := utf8.ValidString(s)
+	for _, r := range s {
+		if r != ' ' && !unicode.IsPrint(r) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "⟨0x%02X⟩", s[i])
+		case r == '\t':
+			b.WriteString("⟨tab⟩")
+		case r != ' ' && !unicode.IsPrint(r):
+			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
+		default:
+			b.WriteString(s[i : i+size])
+			i += size
+			continue
+		}
+		w.marked = true
+		i += size
+	}
+	return b.String()
 }
 
 func (w *diffWriter) add(s string) {

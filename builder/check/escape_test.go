@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -97,5 +98,30 @@ func TestMaskEscapes(t *testing.T) {
 	want := "   a    |    b\n--------+---------\n \\{{2}} | {{int}}\n(1 row)\n"
 	if got := Mask(exp, act, nil); got != want {
 		t.Errorf("table: Mask = %q, want %q", got, want)
+	}
+}
+
+// TestDiffMarksInvisibleCharacters: lines that differ only in a no-break
+// space, a tab, a zero-width space or a byte that is not UTF-8 show them,
+// with a legend; context lines and diffs without them are left as they are.
+func TestDiffMarksInvisibleCharacters(t *testing.T) {
+	for _, tt := range []struct{ expected, actual, minus, plus string }{
+		{"same\nstate streaming\n", "same\nstate\u00a0streaming\n", "-state streaming", "+state⟨U+00A0⟩streaming"},
+		{" a | b\n---+---\n x | y\n", " a | b\n---+---\n x\t| y\n", "- x | y", "+ x⟨tab⟩| y"},
+		{"slot_a\n", "slot\u200b_a\n", "-slot_a", "+slot⟨U+200B⟩_a"},
+		{"caf\u00e9\n", "caf\xe9\n", "-café", "+caf⟨0xE9⟩"},
+		{"a\tb\n", "a b\n", "-a⟨tab⟩b", "+a b"},
+	} {
+		r := Match(tt.expected, tt.actual, nil)
+		lines := strings.Split(r.Diff, "\n")
+		if r.OK || !slices.Contains(lines, tt.minus) || !slices.Contains(lines, tt.plus) || !strings.Contains(r.Diff, "\nlegend: ") {
+			t.Errorf("Match(%q, %q) diff:\n%s\nwant lines %q and %q and a legend", tt.expected, tt.actual, r.Diff, tt.minus, tt.plus)
+		}
+		if strings.Contains(r.Diff, " same⟨") {
+			t.Errorf("a context line was marked:\n%s", r.Diff)
+		}
+	}
+	if r := Match("a\n", "b\n", nil); strings.Contains(r.Diff, "legend") {
+		t.Errorf("a legend without marks:\n%s", r.Diff)
 	}
 }
