@@ -31,7 +31,7 @@ func TestEscape(t *testing.T) {
 			t.Errorf("Match(%q, %q): OK=%v err=%v, want OK=%v", tt.expected, tt.actual, r.OK, r.Err, tt.ok)
 		}
 	}
-	if err := Validate("{{2}}"); err == nil || !strings.Contains(err.Error(), "unknown placeholder {{2}}") {
+	if err := Validate("{{2}}"); err == nil || !strings.Contains(err.Error(), "unknown placeholder {{2}}") || !strings.Contains(err.Error(), `\{{ for a literal {{`) {
 		t.Errorf("Validate({{2}}) = %v", err)
 	}
 	if got := CaptureNames(`\{{lsn:x}} {{int:y}}`); len(got) != 1 || got[0] != "y" {

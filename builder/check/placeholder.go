@@ -287,7 +287,7 @@ func parsePlaceholder(body string) (*placeholder, error) {
 		ph.kind = a
 	}
 	if _, ok := kinds[ph.kind]; !ok {
-		return nil, fmt.Errorf("unknown placeholder %s: kinds are %s (int aliases: pid, port, oid, xid, bytes), {{@name}} for a reference",
+		return nil, fmt.Errorf("unknown placeholder %s: kinds are %s (int aliases: pid, port, oid, xid, bytes), {{@name}} for a reference; \\{{ for a literal {{",
 			whole, strings.Join(kindNames, ", "))
 	}
 	if hasName {
