@@ -35,10 +35,12 @@ type Site struct {
 	Series   map[*course.Probe]*course.Series // what each probe sampled
 	Verified Verified
 	// Expand replaces {{@name}} references (captured real values such as an
-	// LSN) in prose and in code; nil means identity. An error is reported
-	// with the chapter file and line. Chapters are rendered in parallel, so
-	// Expand must be safe for concurrent use (check.Substitute over a map
-	// nobody writes is).
+	// LSN) in text; nil means identity. Code is expanded line by line. In
+	// prose and titles Expand is called with each reference alone, and
+	// the result is shown as text, never read as Markdown or HTML (see
+	// refValues). An error is reported with the chapter file and line.
+	// Chapters are rendered in parallel, so Expand must be safe for
+	// concurrent use (check.Substitute over a map nobody writes is).
 	Expand func(text string) (string, error)
 	// Cache keeps highlighted code from one Write to the next, so a process
 	// that builds repeatedly (a watch mode, the benchmarks) highlights only
