@@ -35,10 +35,11 @@ type Site struct {
 	Series   map[*course.Probe]*course.Series // what each probe sampled
 	Verified Verified
 	// Expand replaces {{@name}} references (captured real values such as an
-	// LSN) in text; nil means identity. Code is expanded line by line. In
-	// prose and titles Expand is called with each reference alone, and
-	// the result is shown as text, never read as Markdown or HTML (see
-	// refValues). An error is reported with the chapter file and line.
+	// LSN) in text; nil means identity. Code is expanded line by line and
+	// titles whole; in prose Expand is called with each reference alone.
+	// Everywhere the result is shown as text, never read as Markdown or
+	// HTML (see refValues). An error is reported with the chapter file and
+	// line.
 	// Chapters are rendered in parallel, so Expand must be safe for
 	// concurrent use (check.Substitute over a map nobody writes is).
 	Expand func(text string) (string, error)
