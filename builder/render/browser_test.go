@@ -22,11 +22,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-)
 
-// chromiumPath is where Debian's chromium package puts the browser;
-// CHROMIUM overrides it.
-const chromiumPath = "/usr/bin/chromium"
+	"replcourse/builder/internal/browsertest"
+)
 
 // browserSite is the rendered real course the browser tests read.
 type browserSite struct {
@@ -59,17 +57,7 @@ func (s *browserSite) save(t *testing.T, name string, data []byte) {
 }
 
 func findChromium(t *testing.T) string {
-	path := chromiumPath
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		path = p
-	}
-	if _, err := os.Stat(path); err != nil {
-		if testing.Short() {
-			t.Skipf("no browser at %s (-short): the browser tests need Debian's chromium", path)
-		}
-		t.Fatalf("no browser at %s: install it with `apt-get install -y chromium` (or set CHROMIUM); the site's browser tests cannot run without it", path)
-	}
-	return path
+	return browsertest.Chromium(t)
 }
 
 func artifactsDir(t *testing.T) string {

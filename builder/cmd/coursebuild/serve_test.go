@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"replcourse/builder/internal/browsertest"
 	"strings"
 	"sync"
 	"testing"
@@ -147,10 +148,7 @@ func get(t *testing.T, url string) string {
 // Content-Security-Policy in force, edits the chapter, and waits for the
 // page to reload by itself with the new text.
 func TestPreviewReloadsBrowser(t *testing.T) {
-	const chromium = "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("no Chromium at " + chromium)
-	}
+	chromium := browsertest.Chromium(t)
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	cfg := recordedCourse(t)
 	addr, log := startPreview(t, cfg)
