@@ -33,9 +33,10 @@ const (
 )
 
 var (
-	// proseRefRE matches a reference as check.Substitute reads one, so that
-	// a malformed name reaches Expand, which reports it.
-	proseRefRE = regexp.MustCompile(`\{\{@[^{}|,]*\}\}`)
+	// proseRefRE matches a reference as check.Substitute reads one, with
+	// the backslashes right before it (\{{@name}} is the literal text), so
+	// that a malformed name reaches Expand, which reports it.
+	proseRefRE = regexp.MustCompile(`\\*\{\{@[^{}|,]*\}\}`)
 	tokenRE    = regexp.MustCompile("\uFDD0[\uFDE0-\uFDE9]+\uFDD1")
 )
 
