@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// FuzzMatch checks that nothing panics, that results are well formed, and
-// that a text without placeholders always matches itself.
+// FuzzMatch checks that nothing panics, that results are well formed, that
+// a text without placeholders always matches itself, and that what Mask
+// writes, escapes included, matches the output it came from.
 func FuzzMatch(f *testing.F) {
 	for _, c := range matchCases() {
 		f.Add(c.expected, c.actual)
@@ -38,6 +39,9 @@ func FuzzMatch(f *testing.F) {
 			t.Fatalf("Mask gave %q, with references %q and captures %q the expected text did not have", m, refs, caps)
 		}
 		Substitute(expected, Captures{"a": "b"})
+		if e := escapedActual(actual); !Match(e, actual, nil).OK || len(References(e))+len(CaptureNames(e)) > 0 {
+			t.Fatalf("the escaped actual text %q does not read back as it", e)
+		}
 
 		plain := strings.ReplaceAll(expected, "{", "(")
 		if r := Match(plain, plain, nil); !r.OK {

@@ -98,6 +98,12 @@ func Mask(expected, actual string, known Captures) string {
 			return text
 		}
 	}
+	return escapedActual(actual)
+}
+
+// escapedActual is actual as an expected text: its lines with the braces
+// that would read as placeholders escaped.
+func escapedActual(actual string) string {
 	lines := splitLines(actual)
 	for i, l := range lines {
 		lines[i] = escapeLiteral(l, false)

@@ -85,16 +85,6 @@ type segment struct {
 	ph  *placeholder
 }
 
-// The escape rule, as CommonMark's backslash escapes: in an expected
-// output, a backslash right before "{{" makes that "{{" literal text
-// (psql prints ARRAY[[2]] as {{2}}, written \{{2}}), and a backslash
-// before that backslash is a literal backslash: a run of n backslashes
-// right before "{{" stands for n/2 of them, and for an odd n the "{{" is
-// literal. Backslashes anywhere else are literal as they are. In code and
-// prose only {{@name}} is special, and the same rule applies to the
-// backslashes right before it: \{{@name}} is that text, \\{{@name}} a
-// backslash and the value.
-//
 // token is one piece of an expected line as scan splits it.
 type token struct {
 	text string // literal text; a placeholder's body when ph
@@ -102,9 +92,16 @@ type token struct {
 	esc  bool   // literal text that an escape stands for
 }
 
-// scan splits one line of an expected output from the left, applying the
-// escape rule: {{body}} (body without braces, commas or bars) is a
-// placeholder, anything else literal text.
+// scan splits one line of an expected output from the left: {{body}}
+// (body without braces, commas or bars) is a placeholder, anything else
+// literal text, with the escape rule, as CommonMark's backslash escapes:
+// a backslash right before "{{" makes that "{{" literal text (psql prints
+// ARRAY[[2]] as {{2}}, written \{{2}}), and a backslash before that
+// backslash is a literal backslash. So a run of n backslashes right
+// before "{{" stands for n/2 of them, and for an odd n the "{{" is
+// literal; backslashes anywhere else are literal as they are. In code and
+// prose only {{@name}} is special, and the rule applies to the
+// backslashes right before it (see Substitute).
 func scan(s string) []token {
 	var toks []token
 	lit := 0 // start of the pending literal text as written
@@ -184,13 +181,17 @@ func escapeLiteral(s string, beforePH bool) string {
 			j++
 		}
 		k, rest := j-i, s[j:]
-		// scan may end the literal text at the next brace or backslash:
-		// check as if it did, which can only add escapes.
-		if n := strings.IndexAny(rest, `{\`); n >= 0 {
-			rest = rest[:n]
+		if n := strings.IndexByte(rest, '{'); n >= 0 {
+			rest = rest[:n] // a placeholder's body holds no brace
+		}
+		// scan may also end the literal text at a backslash: check for
+		// an unclosed placeholder as if it did, which can only add escapes.
+		short := rest
+		if n := strings.IndexByte(short, '\\'); n >= 0 {
+			short = short[:n]
 		}
 		out := s[i:j]
-		if open := "{{" + rest; k >= 2 && (openRE.MatchString(open) || startsUnclosed(open)) {
+		if k >= 2 && (openRE.MatchString("{{"+rest) || startsUnclosed("{{"+rest) || startsUnclosed("{{"+short)) {
 			out = strings.Repeat("{", k-2) + `\{{`
 		}
 		runs = append(runs, run{i, j, out})
