@@ -71,8 +71,13 @@ type Chapter struct {
 	Slug   string // file name without NN- and .md
 	Number int    // NN
 	Title  string
-	Source []byte // the whole file, front matter included
-	Body   []byte // Source with the front matter blanked out (same offsets)
+	Source []byte // the whole file as read, front matter included
+	// Body is Source as parsed: a leading byte order mark dropped, CR LF
+	// and lone CR line endings turned into LF, and the front matter
+	// blanked out (spaces, its line ends kept), so line numbers are the
+	// file's. Its offsets are Source's when the file has LF endings and no
+	// byte order mark.
+	Body   []byte
 	Blocks []*Block
 	Probes map[string]*Probe // declared in the front matter
 }
@@ -92,8 +97,9 @@ type Block struct {
 	HasExpected bool
 	Expected    string
 	ExpectedPos Pos
-	// ExpectedSpan is the byte range of the expected text in Source, so an
-	// update can rewrite exactly those bytes.
+	// ExpectedSpan is the byte range of the expected text in Source (the
+	// file's bytes, CRs included), so an update can rewrite exactly those
+	// bytes.
 	ExpectedSpan [2]int
 
 	Run        bool          // executed in the build
