@@ -78,7 +78,17 @@ func formatValue(s string) []displayLine {
 // ASCII lines) including the "(N rows)" footer and the blank line after it.
 // A nil cell is NULL, printed empty.
 func FormatTable(cols []Column, rows [][]*string) string {
+	out, _ := formatTable(cols, rows, 0)
+	return out
+}
+
+// formatTable is FormatTable that gives up (ok false) before writing
+// anything when the table could be longer than limit bytes (0: no limit).
+func formatTable(cols []Column, rows [][]*string, limit int) (out string, ok bool) {
 	t := newTable(cols, rows)
+	if limit > 0 && t.bound() > limit {
+		return "", false
+	}
 	var b strings.Builder
 	if len(cols) > 0 { // psql prints no header line for zero columns
 		t.writeHeader(&b)
@@ -92,7 +102,7 @@ func FormatTable(cols []Column, rows [][]*string) string {
 	} else {
 		fmt.Fprintf(&b, "(%d rows)\n\n", len(rows))
 	}
-	return b.String()
+	return b.String(), true
 }
 
 type table struct {
@@ -100,6 +110,31 @@ type table struct {
 	cells  [][][]displayLine
 	widths []int
 	right  []bool
+	bytes  int // bytes of all formatted values
+}
+
+// bound is an upper bound of the table's length in bytes: every display
+// line padded to the full row width, plus every value's bytes (a character
+// can take more bytes than columns).
+func (t *table) bound() int {
+	perLine := 3*len(t.widths) + 2
+	for _, w := range t.widths {
+		perLine += w
+	}
+	lines := 2 + height(t.header)
+	for _, row := range t.cells {
+		lines += height(row)
+	}
+	return lines*perLine + t.bytes + 32
+}
+
+// height is the number of display lines of the tallest value.
+func height(values [][]displayLine) int {
+	h := 1
+	for _, v := range values {
+		h = max(h, len(v))
+	}
+	return h
 }
 
 func newTable(cols []Column, rows [][]*string) *table {
@@ -127,6 +162,7 @@ func (t *table) measure(i int, v string) []displayLine {
 	lines := formatValue(validate(v))
 	for _, l := range lines {
 		t.widths[i] = max(t.widths[i], l.width)
+		t.bytes += len(l.text) + 1
 	}
 	return lines
 }

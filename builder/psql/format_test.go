@@ -198,3 +198,33 @@ func TestRuneWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatExpanded holds outputs of real psql 17 (\x on); the fidelity
+// test compares many more against psql itself.
+func TestFormatExpanded(t *testing.T) {
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name string
+		cols []Column
+		rows [][]*string
+		want string
+	}{
+		{"widths, NULL, multi-line value",
+			[]Column{{"a", 23}, {"bbbbbb", 25}, {"c", 25}, {"d", 25}},
+			[][]*string{{str("1"), str("two"), nil, str("x\ny")}},
+			"-[ RECORD 1 ]\na      | 1\nbbbbbb | two\nc      | \nd      | x  +\n       | y\n\n"},
+		{"record label wider than the name column",
+			[]Column{{"a much longer column name", 25}, {"y", 23}},
+			[][]*string{{str("x"), str("1")}},
+			"-[ RECORD 1 ]-------------+--\na much longer column name | x\ny                         | 1\n\n"},
+		{"no rows", []Column{{"n", 23}}, nil, "(0 rows)\n\n"},
+		{"no columns", nil, [][]*string{{}}, "(1 row)\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FormatExpanded(tt.cols, tt.rows); got != tt.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}

@@ -20,9 +20,17 @@ import (
 // concurrent use.
 type Session struct {
 	conn  *pgconn.PgConn
+	cfg   *pgconn.Config
 	out   *output // destination of the Run in progress; nil between runs
 	query string  // statement being executed, for positions in notices
 	notes []*pgconn.Notification
+
+	// What psql keeps on the client side of a session.
+	maxRows, maxBytes int // limits of one result; MaxResultRows, MaxResultBytes unless SetLimits
+
+	expanded expandedMode     // \x
+	vars     map[string]string // \set, \gset
+	client   Client            // runs psql in the node's container, for describe commands
 }
 
 // output writes to the caller's writer and keeps the first write error.
@@ -54,7 +62,7 @@ func Connect(ctx context.Context, connString string) (*Session, error) {
 	}
 	setDefault(cfg.RuntimeParams, "application_name", "psql")
 	setDefault(cfg.RuntimeParams, "client_encoding", "UTF8")
-	s := &Session{}
+	s := &Session{cfg: cfg, vars: map[string]string{}, maxRows: MaxResultRows, maxBytes: MaxResultBytes}
 	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
 		s.out.print(formatMessage((*pgconn.PgError)(n), s.query, false))
 	}
@@ -94,9 +102,12 @@ func (s *Session) Alive() bool {
 
 // Run executes script statement by statement, as psql does, and writes
 // psql's output to w as it goes. errored is true if any statement raised an
-// ERROR; like psql with ON_ERROR_STOP off, Run goes on after errors. err is
+// ERROR (or a meta-command failed as psql reports it, e.g. \gset without a
+// row); like psql with ON_ERROR_STOP off, Run goes on after errors. err is
 // for what psql output cannot express: a script Check rejects (then nothing
-// runs), a lost connection, ctx done, or a failing w.
+// runs), a result too large to verify (*TooLargeError, after a note in the
+// output), a meta-command that cannot run here, a lost connection, ctx done,
+// or a failing w.
 func (s *Session) Run(ctx context.Context, script string, w io.Writer) (errored bool, err error) {
 	sc := scan(script)
 	if err := sc.firstProblem(); err != nil {
@@ -104,8 +115,13 @@ func (s *Session) Run(ctx context.Context, script string, w io.Writer) (errored 
 	}
 	s.out = &output{w: w}
 	defer func() { s.out = nil }()
-	for _, st := range sc.stmts {
-		failed, err := s.execute(ctx, st)
+	for _, it := range sc.items {
+		var failed bool
+		if it.stmt != nil {
+			failed, err = s.execute(ctx, it.stmt)
+		} else {
+			failed, err = s.meta(ctx, it.meta)
+		}
 		errored = errored || failed
 		s.printNotifications()
 		if err == nil {
@@ -118,19 +134,39 @@ func (s *Session) Run(ctx context.Context, script string, w io.Writer) (errored 
 	return errored, nil
 }
 
-func (s *Session) execute(ctx context.Context, st statement) (bool, error) {
-	s.query = st.text
-	if isCopyToStdout(st.words) {
+func (s *Session) execute(ctx context.Context, st *statement) (bool, error) {
+	s.query = s.substitute(st.parts)
+	switch {
+	case st.send != nil && st.send.name == "gset":
+		return s.gset(ctx, st)
+	case isCopyToStdout(st.words):
 		// psql prints the data and, since it went to stdout, no COPY tag.
-		_, err := s.conn.CopyTo(ctx, s.out, st.text)
+		lw := &limitWriter{w: s.out, limit: s.maxBytes}
+		_, err := s.conn.CopyTo(ctx, lw, s.query)
+		if lw.over {
+			return true, s.tooLarge(st, fmt.Sprintf("its COPY data passed %s", sizeName(s.maxBytes)))
+		}
+		return s.report(ctx, err)
+	case isCopyFromStdin(st.words):
+		tag, err := s.conn.CopyFrom(ctx, strings.NewReader(st.copyData), s.query)
+		if err == nil {
+			s.out.print(line(tag.String()))
+		}
 		return s.report(ctx, err)
 	}
-	mrr := s.conn.Exec(ctx, st.text)
+	mrr := s.conn.Exec(ctx, s.query)
 	// psql prints a result only once it has read up to the next one, so
 	// notices arriving in between come first.
 	pending := ""
 	for mrr.NextResult() {
-		out := readResult(mrr.ResultReader())
+		out, big := s.readResult(mrr.ResultReader())
+		if big != "" {
+			// Stop the statement rather than read millions of rows.
+			_ = s.conn.CancelRequest(context.WithoutCancel(ctx))
+			_ = mrr.Close()
+			s.out.print(pending)
+			return true, s.tooLarge(st, big)
+		}
 		s.out.print(pending)
 		pending = out
 	}
@@ -160,7 +196,10 @@ func (s *Session) report(ctx context.Context, err error) (bool, error) {
 
 // readResult renders one result: a table (plus the tag for DML ...
 // RETURNING), a command tag, or nothing for an empty query or an error.
-func readResult(rr *pgconn.ResultReader) string {
+// Rows are read one at a time and kept only up to MaxResultRows and
+// MaxResultBytes; past either, big says which limit the result passed and
+// the rest is left unread.
+func (s *Session) readResult(rr *pgconn.ResultReader) (out, big string) {
 	// A row-returning statement has field descriptions, possibly zero of
 	// them (SELECT;); a plain command has none at all.
 	fields := rr.FieldDescriptions()
@@ -170,21 +209,49 @@ func readResult(rr *pgconn.ResultReader) string {
 		cols[i] = Column{Name: f.Name, TypeOID: f.DataTypeOID}
 	}
 	var rows [][]*string
+	size := 0
 	for rr.NextRow() {
-		rows = append(rows, textRow(rr.Values()))
+		row := textRow(rr.Values())
+		for _, v := range row {
+			if v != nil {
+				size += len(*v)
+			}
+		}
+		rows = append(rows, row)
+		switch {
+		case len(rows) > s.maxRows:
+			return "", fmt.Sprintf("it returned more than %d rows", s.maxRows)
+		case size > s.maxBytes:
+			return "", fmt.Sprintf("its values passed %s", sizeName(s.maxBytes))
+		}
 	}
 	tag, err := rr.Close()
 	if err != nil {
-		return "" // the statement's error is reported once, by report
+		return "", "" // the statement's error is reported once, by report
 	}
 	if !tuples {
-		return line(tag.String())
+		return line(tag.String()), ""
 	}
-	out := FormatTable(cols, rows)
-	if isDML(tag.String()) {
-		out += line(tag.String())
+	if s.expanded == expandedOn {
+		out, ok := formatExpanded(cols, rows, s.maxBytes)
+		if !ok {
+			return "", fmt.Sprintf("its expanded display would pass %s", sizeName(s.maxBytes))
+		}
+		return out + dmlTag(tag.String()), ""
 	}
-	return out
+	out, ok := formatTable(cols, rows, s.maxBytes)
+	if !ok {
+		return "", fmt.Sprintf("its table would pass %s", sizeName(s.maxBytes))
+	}
+	return out + dmlTag(tag.String()), ""
+}
+
+// dmlTag is the tag psql prints after a RETURNING table, or "".
+func dmlTag(tag string) string {
+	if isDML(tag) {
+		return line(tag)
+	}
+	return ""
 }
 
 func textRow(values [][]byte) []*string {

@@ -3,6 +3,7 @@ package psql
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -37,13 +38,86 @@ func testSession(t *testing.T, srv *server) {
 	})
 	t.Run("rejects meta-commands before running anything", func(t *testing.T) {
 		var b strings.Builder
-		_, err := srv.connect(t, "session").Run(context.Background(), "CREATE TABLE never (a int);\n\\dt\n", &b)
+		_, err := srv.connect(t, "session").Run(context.Background(), "CREATE TABLE never (a int);\n\\copy never from 'f'\n", &b)
 		if err == nil || !strings.Contains(err.Error(), "line 2") || b.Len() != 0 {
 			t.Errorf("err=%v output=%q, want a line 2 error and no output", err, b.String())
 		}
 	})
+	t.Run("psql settings and variables carry across runs", func(t *testing.T) {
+		s := srv.connect(t, "session")
+		run(t, s, "\\x\nSELECT 'v' AS k \\gset")
+		got := run(t, s, "SELECT :'k' AS k;")
+		if want := "-[ RECORD 1 ]\nk | v\n\n"; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+	t.Run("describe commands refuse what their own psql cannot see", func(t *testing.T) { testDescribeLimits(t, srv) })
+	t.Run("results past the limits fail the block", func(t *testing.T) { testLimits(t, srv) })
 	t.Run("timeout keeps partial output and the session", func(t *testing.T) { testTimeout(t, srv) })
 	t.Run("alive until the backend dies", func(t *testing.T) { testAlive(t, srv) })
+}
+
+func testDescribeLimits(t *testing.T, srv *server) {
+	tests := []struct{ setup, script, want string }{
+		{"", "\\dt", "needs the node's own psql"},
+		{"BEGIN;", "\\dt", `line 1: psql meta-command \dt inside a transaction block is not supported`},
+		{"CREATE TEMP TABLE tmp (a int); DROP TABLE tmp;", "SELECT 1;\n\\d tmp", `line 2: psql meta-command \d after creating temporary objects is not supported`},
+	}
+	for i, tt := range tests {
+		s := srv.connect(t, "session")
+		if i > 0 {
+			s.SetClient(srv.client)
+		}
+		run(t, s, tt.setup)
+		_, err := s.Run(context.Background(), tt.script, &strings.Builder{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q after %q: err = %v, want %q", tt.script, tt.setup, err, tt.want)
+		}
+	}
+}
+
+// testLimits runs results past each limit: the block fails with a
+// *TooLargeError naming its line, a note takes the result's place, the
+// statements after it do not run, memory stays bounded and the session
+// stays usable.
+func testLimits(t *testing.T, srv *server) {
+	tests := []struct{ name, stmt, why string }{
+		{"rows", "SELECT g FROM generate_series(1, 15000000) AS g;", "it returned more than 100000 rows"},
+		{"bytes of values", "SELECT repeat('x', 1000) FROM generate_series(1, 10000);", "its values passed 4 MiB"},
+		{"bytes of the padded table", "SELECT CASE WHEN g = 1 THEN repeat('x', 3000) ELSE '' END AS v, g FROM generate_series(1, 5000) AS g;", "its table would pass 4 MiB"},
+		{"bytes of the expanded display", "SELECT CASE WHEN g = 1 THEN repeat('x', 3000) ELSE '' END AS v FROM generate_series(1, 5000) AS g;", "its expanded display would pass 4 MiB"},
+		{"COPY TO STDOUT", "COPY (SELECT repeat('x', 1000) FROM generate_series(1, 10000)) TO STDOUT;", "its COPY data passed 4 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := srv.connect(t, "session")
+			if strings.Contains(tt.name, "expanded") {
+				run(t, s, "\\x")
+			}
+			var b strings.Builder
+			script := "SELECT 'before' AS b;\n" + tt.stmt + "\nSELECT 'after' AS a;"
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := s.Run(context.Background(), script, &b)
+			runtime.ReadMemStats(&after)
+			var tl *TooLargeError
+			if !errors.As(err, &tl) || !strings.Contains(err.Error(), tt.why) || !strings.HasPrefix(err.Error(), "line 2: result too large to verify") {
+				t.Fatalf("err = %v, want a line 2 TooLargeError saying %q", err, tt.why)
+			}
+			out := b.String()
+			if !strings.Contains(out, "before") || strings.Contains(out, "after") ||
+				!strings.HasSuffix(out, "[result too large to verify, not shown: "+tt.why+"]\n") {
+				t.Errorf("output: %q", out)
+			}
+			// All the memory the run allocated, freed or not, bounds its peak.
+			if n := after.TotalAlloc - before.TotalAlloc; n > 200<<20 {
+				t.Errorf("Run allocated %d MiB", n>>20)
+			}
+			if got := run(t, s, "SELECT 1 AS one;"); !strings.Contains(got, " 1\n") {
+				t.Errorf("after the cancelled statement: %q", got)
+			}
+		})
+	}
 }
 
 func testTimeout(t *testing.T, srv *server) {

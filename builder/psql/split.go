@@ -9,9 +9,33 @@ import (
 // statement is one SQL command as psql sends it, with what Run and Check need
 // to know about it.
 type statement struct {
-	text  string
+	text  string   // as written, variable references unsubstituted
+	parts []part   // text split at variable references, substituted at run time
 	line  int      // 1-based script line where the statement starts
 	words []string // lower-cased identifiers outside parentheses
+	// copyData is the inline data of COPY ... FROM STDIN: the script lines
+	// after the statement's line up to a line "\." (or the end), each with
+	// its newline.
+	copyData string
+	// send is the meta-command that sent the statement instead of a
+	// semicolon (\g or \gset), or nil.
+	send *metaCommand
+}
+
+// part is literal statement text, or a psql variable reference :NAME,
+// :'NAME' or :"NAME" (quote 0, '\'' or '"'), which psql replaces by the
+// variable's value, quoted as a literal or as an identifier, when the
+// variable is set, and sends as written when it is not.
+type part struct {
+	text  string // literal text, or the reference as written
+	name  string // variable name; "" for literal text
+	quote byte
+}
+
+// item is one step of a script: a statement to send or a meta-command.
+type item struct {
+	stmt *statement
+	meta *metaCommand
 }
 
 // problem is something psql would not treat as plain SQL.
@@ -36,26 +60,37 @@ type scanner struct {
 	identCount  int     // identifiers seen in the statement
 	identifiers [4]byte // first letters of the leading CREATE [OR REPLACE] FUNCTION words
 	words       []string
+	parts       []part // statement text before buf, when it holds variable references
 
-	stmts    []statement
+	// splices are the places where COPY data was cut out of src: when the
+	// scan passes at, lines more script lines have gone by.
+	splices []splice
+
+	stmts    []*statement
+	items    []item
 	problems []problem
 }
+
+type splice struct{ at, lines int }
 
 func scan(script string) *scanner {
 	s := &scanner{src: script, line: 1}
 	for s.pos < len(s.src) {
 		s.token()
 	}
-	if s.buf.Len() > 0 {
+	if !s.empty() {
 		// psql reads lines: the file's final newline ends the last line
 		// and is not part of the statement.
 		text := strings.TrimSuffix(s.buf.String(), "\n")
 		s.buf.Reset()
 		s.buf.WriteString(text)
-		s.emit()
+		s.emit(nil)
 	}
 	return s
 }
+
+// empty reports whether no statement text has been collected yet.
+func (s *scanner) empty() bool { return s.buf.Len() == 0 && len(s.parts) == 0 }
 
 // Split returns the statements of script exactly as psql would send them to
 // the server, each ending with its semicolon (except an unterminated last one).
@@ -67,25 +102,20 @@ func Split(script string) []string {
 	return out
 }
 
-// Check reports the first thing in script that psql would not send as plain
-// SQL: a backslash meta-command, a quoted string, identifier, dollar quote or
-// comment left open at the end, a reference to one of psql's own variables
-// (psql would substitute it), or COPY FROM STDIN (whose data psql would read
-// from the script itself). Line numbers count from 1 within the script.
+// Check reports the first thing in script that Session.Run would not run as
+// psql does: a meta-command outside the supported set (see Supported) or
+// with arguments it cannot take, a quoted string, identifier, dollar quote
+// or comment left open at the end, a reference to one of psql's own
+// variables (psql would substitute it). Line numbers count from 1 within
+// the script.
 func Check(script string) error { return scan(script).firstProblem() }
 
 func (s *scanner) firstProblem() error {
-	problems := s.problems
-	for _, st := range s.stmts {
-		if isCopyFromStdin(st.words) {
-			problems = append(problems, problem{st.line, "COPY FROM STDIN is not supported"})
-		}
-	}
-	if len(problems) == 0 {
+	if len(s.problems) == 0 {
 		return nil
 	}
-	first := problems[0]
-	for _, p := range problems[1:] {
+	first := s.problems[0]
+	for _, p := range s.problems[1:] {
 		if p.line < first.line {
 			first = p
 		}
@@ -93,15 +123,68 @@ func (s *scanner) firstProblem() error {
 	return fmt.Errorf("line %d: %s", first.line, first.msg)
 }
 
-func (s *scanner) emit() {
-	s.stmts = append(s.stmts, statement{text: s.buf.String(), line: s.start, words: s.words})
+// emit ends the statement collected so far; send is the meta-command that
+// ended it (\g, \gset) or nil for a semicolon or the end of the script.
+func (s *scanner) emit(send *metaCommand) {
+	st := &statement{line: s.start, words: s.words, send: send}
+	st.parts = s.parts
+	if s.buf.Len() > 0 || len(st.parts) == 0 {
+		st.parts = append(st.parts, part{text: s.buf.String()})
+	}
+	var text strings.Builder
+	for _, p := range st.parts {
+		text.WriteString(p.text)
+	}
+	st.text = text.String()
+	s.stmts = append(s.stmts, st)
+	s.items = append(s.items, item{stmt: st})
 	s.buf.Reset()
+	s.parts = nil
 	s.parens, s.beginDepth, s.identCount, s.words = 0, 0, 0, nil
+	if isCopyFromStdin(st.words) {
+		s.copyData(st)
+	}
+}
+
+// copyData takes COPY ... FROM STDIN's inline data out of the script, as
+// psql reads it: the lines after the statement's line, up to a line that is
+// exactly "\." or the end of the script. The rest of the statement's own
+// line is scanned after the data, as psql does.
+func (s *scanner) copyData(st *statement) {
+	nl := strings.IndexByte(s.src[s.pos:], '\n')
+	if nl < 0 {
+		return
+	}
+	start := s.pos + nl + 1
+	end := len(s.src)
+	var data strings.Builder
+	for i := start; i < len(s.src); {
+		j := strings.IndexByte(s.src[i:], '\n')
+		next := len(s.src)
+		if j >= 0 {
+			next = i + j + 1
+		}
+		l := strings.TrimRight(s.src[i:next], "\r\n")
+		if l == `\.` {
+			end = next
+			break
+		}
+		data.WriteString(l)
+		data.WriteByte('\n')
+		i = next
+	}
+	st.copyData = data.String()
+	lines := strings.Count(s.src[start:end], "\n")
+	if end == len(s.src) && end > start && s.src[end-1] != '\n' {
+		lines++
+	}
+	s.src = s.src[:start] + s.src[end:]
+	s.splices = append(s.splices, splice{at: start, lines: lines})
 }
 
 // take appends src[s.pos:end] to the statement and moves past it.
 func (s *scanner) take(end int) {
-	if s.buf.Len() == 0 {
+	if s.empty() {
 		s.start = s.line
 	}
 	s.buf.WriteString(s.src[s.pos:end])
@@ -111,6 +194,11 @@ func (s *scanner) take(end int) {
 // skip moves past src[s.pos:end] without sending it.
 func (s *scanner) skip(end int) {
 	s.line += strings.Count(s.src[s.pos:end], "\n")
+	for _, sp := range s.splices {
+		if s.pos < sp.at && sp.at <= end {
+			s.line += sp.lines
+		}
+	}
 	s.pos = end
 }
 
@@ -160,7 +248,7 @@ func (s *scanner) token() {
 // inside a statement they are sent, except empty lines: psql reads the script
 // line by line and skips an empty line unless it is inside a quote or comment.
 func (s *scanner) whitespace(end int) {
-	if s.buf.Len() > 0 {
+	if !s.empty() {
 		for i := s.pos; i < end; i++ {
 			emptyNext := i+1 == len(s.src) || s.src[i+1] == '\n'
 			if s.src[i] != '\n' || !emptyNext {
@@ -315,15 +403,53 @@ func (s *scanner) number() {
 	s.take(end)
 }
 
-// backslash starts a psql meta-command, which this package cannot run.
+// backslash reads a psql meta-command: its name, and its arguments up to
+// the end of the line or an unquoted backslash (psqlscanslash.l). \g and
+// \gset send the statement collected so far; any other command must stand
+// between statements.
 func (s *scanner) backslash() {
+	line := s.line
 	end := s.pos + 1
 	for end < len(s.src) && !isSpace(s.src[end]) && s.src[end] != '\\' {
 		end++
 	}
-	s.problems = append(s.problems, problem{s.line,
-		fmt.Sprintf("psql meta-command %s is not supported", s.src[s.pos:end])})
-	s.take(end)
+	m := &metaCommand{name: s.src[s.pos+1 : end], line: line}
+	argEnd := metaArgsEnd(s.src, end)
+	m.args = s.src[end:argEnd]
+	m.raw = s.src[s.pos:argEnd]
+	pending := !s.empty()
+	s.skip(argEnd)
+	if msg := checkMeta(m, pending); msg != "" {
+		s.problems = append(s.problems, problem{line, msg})
+		return
+	}
+	if m.sends() {
+		s.emit(m)
+		return
+	}
+	s.items = append(s.items, item{meta: m})
+}
+
+// metaArgsEnd finds where a meta-command's arguments starting at i end: at
+// the end of the line or at a backslash outside quotes (the next command).
+func metaArgsEnd(src string, i int) int {
+	var quote byte
+	for ; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case quote == '\'' && c == '\\':
+			i++ // an escape such as \' inside a quoted argument
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\n' || c == '\\':
+			return i
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		}
+	}
+	return len(src)
 }
 
 // psqlVariables are the variables psql -X defines by itself; psql would
@@ -335,9 +461,10 @@ const psqlVariables = "AUTOCOMMIT COMP_KEYWORD_CASE DBNAME ECHO ECHO_HIDDEN ENCO
 	"SHELL_EXIT_CODE SHOW_ALL_RESULTS SHOW_CONTEXT SINGLELINE SINGLESTEP SQLSTATE USER " +
 	"VERBOSITY VERSION VERSION_NAME VERSION_NUM"
 
-// colon reports references to psql's own variables, which this package
-// does not substitute. Other names are sent as written, as psql does for
-// variables that are not set.
+// colon reads a variable reference :NAME, :'NAME' or :"NAME". References to
+// psql's own variables are reported: psql would substitute them and Run does
+// not know their values. Others are substituted at run time when the variable
+// is set (\set, \gset) and sent as written otherwise, as psql does.
 func (s *scanner) colon() {
 	if s.peek(1) == ':' { // a typecast
 		s.take(s.pos + 2)
@@ -347,22 +474,36 @@ func (s *scanner) colon() {
 	quote := s.peek(1)
 	if quote == '\'' || quote == '"' {
 		start++
+	} else {
+		quote = 0
 	}
 	end := start
 	for end < len(s.src) && (isIdentStart(s.src[end]) || isDigit(s.src[end])) {
 		end++
 	}
 	name, ref := s.src[start:end], s.src[s.pos:end]
-	if start > s.pos+1 { // quoted forms need their closing quote
+	if quote != 0 { // quoted forms need their closing quote
 		if end == len(s.src) || s.src[end] != quote {
 			name = ""
 		}
 		ref += string(quote)
 	}
-	if name != "" && slices.Contains(strings.Fields(psqlVariables), name) {
+	if name == "" {
+		s.take(s.pos + 1)
+		return
+	}
+	if slices.Contains(strings.Fields(psqlVariables), name) {
 		s.problems = append(s.problems, problem{s.line, fmt.Sprintf("psql variable %s is not supported", ref)})
 	}
-	s.take(s.pos + 1)
+	if s.empty() {
+		s.start = s.line
+	}
+	if s.buf.Len() > 0 {
+		s.parts = append(s.parts, part{text: s.buf.String()})
+		s.buf.Reset()
+	}
+	s.parts = append(s.parts, part{text: ref, name: name, quote: quote})
+	s.skip(s.pos + len(ref))
 }
 
 func (s *scanner) punct(c byte) {
@@ -376,7 +517,7 @@ func (s *scanner) punct(c byte) {
 		}
 	case ';':
 		if s.parens == 0 && s.beginDepth == 0 {
-			s.emit()
+			s.emit(nil)
 		}
 	}
 }

@@ -71,14 +71,25 @@ func TestCheck(t *testing.T) {
 	}{
 		{"plain sql", "SELECT 1;\nSELECT 'a\\b';\n", ""},
 		{"backslash in strings and comments", "SELECT E'\\n', $$\\x$$, '\\';\n-- \\d\n/* \\q */", ""},
-		{"meta-command line", "SELECT 1;\n\\dt\nSELECT 2;", `line 2: psql meta-command \dt is not supported`},
-		{"meta-command after sql", "SELECT 1 \\gset\n", `line 1: psql meta-command \gset is not supported`},
+		{"supported meta-commands", "\\x\n\\x on\n\\pset expanded auto\nSELECT 1 AS a \\gset p_\n\\echo :p_a\n\\set n 1\n\\unset n\n\\dRp+ pub\n\\d+ \"T\"\n\\conninfo\nSELECT 1\n\\g\n", ""},
+		{"unsupported meta-command", "SELECT 1;\n\\copy t from 'f'\nSELECT 2;", `line 2: psql meta-command \copy is not supported; supported: \x [on|off|auto]`},
+		{"watch points to eventually", "SELECT 1;\n\\watch 1\n", `line 2: psql meta-command \watch is not supported: a block runs once; to wait until a query shows what the chapter expects, give its block eventually=30s`},
+		{"meta-command inside a statement", "SELECT 1\n\\x\n;", `line 2: psql meta-command \x inside an unfinished statement`},
+		{"gset without a statement", "SELECT 1;\n\\gset\n", `line 2: psql meta-command \gset needs a statement before it`},
+		{"bad expanded value", "\\x maybe\n", `line 1: unrecognized value "maybe" for \x`},
+		{"other pset", "\\pset border 2\n", `line 1: only \pset expanded [on|off|auto] is supported`},
+		{"special variable", "\\set ON_ERROR_STOP 1\n", `line 1: psql variable ON_ERROR_STOP changes how psql itself behaves`},
+		{"invalid variable name", "\\set a-b 1\n", `line 1: invalid variable name: "a-b"`},
+		{"backquote", "\\echo `date`\n", "line 1: psql meta-command \\echo: backquoted shell commands are not supported"},
+		{"set without a name", "\\set\n", `line 1: psql meta-command \set needs a variable name`},
+		{"g with a file", "SELECT 1 \\g /tmp/out\n", `line 1: psql meta-command \g takes no arguments here`},
+		{"copy from stdin is fine", "SELECT 1;\nCOPY t (a) FROM STDIN;\n1\n\\.\n", ""},
+		{"copy data is not scanned", "COPY t FROM STDIN;\n'unterminated \\x\n\\.\n", ""},
 		{"unterminated string", "SELECT 1;\n\nSELECT 'abc;\n", "line 3: unterminated quoted string"},
 		{"unterminated escape string", "SELECT E'abc\\';", "line 1: unterminated quoted string"},
 		{"unterminated identifier", "SELECT \"abc;", "line 1: unterminated quoted identifier"},
 		{"unterminated comment", "SELECT 1;\n/* open /* */\n", "line 2: unterminated /* comment"},
 		{"unterminated dollar quote", "DO $x$\nBEGIN\n", "line 1: unterminated dollar-quoted string $x$"},
-		{"copy from stdin", "SELECT 1;\nCOPY t (a) FROM STDIN;\n1\n\\.\n", "line 2: COPY FROM STDIN is not supported"},
 		{"psql variable", "SELECT 1;\nSELECT :'DBNAME' AS db;", "line 2: psql variable :'DBNAME' is not supported"},
 		{"psql variable, plain", "SELECT :VERSION_NUM;", "line 1: psql variable :VERSION_NUM is not supported"},
 		{"unknown variables and casts are sent as is", "SELECT 1::int, (ARRAY[1,2])[1:2], :'undefined', :user;", ""},
@@ -116,6 +127,76 @@ func TestCopyDirection(t *testing.T) {
 		}
 		if got := isCopyFromStdin(words); got != tt.stdin {
 			t.Errorf("isCopyFromStdin(%q) = %v", tt.script, got)
+		}
+	}
+}
+
+func TestCopyData(t *testing.T) {
+	tests := []struct {
+		name   string
+		script string
+		stmts  []string
+		data   []string // copyData per statement
+		lines  []int
+	}{
+		{"data up to the end marker", "COPY t FROM STDIN;\n1\tone\n2\ttwo\n\\.\nSELECT 2;\n",
+			[]string{"COPY t FROM STDIN;", "SELECT 2;"}, []string{"1\tone\n2\ttwo\n", ""}, []int{1, 5}},
+		{"rest of the line runs after the data", "COPY t FROM STDIN; SELECT 42;\n4\n\\.\nSELECT 3;",
+			[]string{"COPY t FROM STDIN;", "SELECT 42;", "SELECT 3;"}, []string{"4\n", "", ""}, []int{1, 1, 4}},
+		{"data to the end of the script", "COPY t FROM STDIN;\n1\n2",
+			[]string{"COPY t FROM STDIN;"}, []string{"1\n2\n"}, []int{1}},
+		{"crlf end marker", "COPY t FROM STDIN;\r\n1\r\n\\.\r\nSELECT 2;",
+			[]string{"COPY t FROM STDIN;", "SELECT 2;"}, []string{"1\n", ""}, []int{1, 4}},
+		{"no data on the last line", "COPY t FROM STDIN;",
+			[]string{"COPY t FROM STDIN;"}, []string{""}, []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := scan(tt.script)
+			if err := sc.firstProblem(); err != nil {
+				t.Fatal(err)
+			}
+			var stmts, data []string
+			var lines []int
+			for _, st := range sc.stmts {
+				stmts, data, lines = append(stmts, st.text), append(data, st.copyData), append(lines, st.line)
+			}
+			if !reflect.DeepEqual(stmts, tt.stmts) || !reflect.DeepEqual(data, tt.data) || !reflect.DeepEqual(lines, tt.lines) {
+				t.Errorf("got %q %q %v, want %q %q %v", stmts, data, lines, tt.stmts, tt.data, tt.lines)
+			}
+		})
+	}
+}
+
+func TestLexArgs(t *testing.T) {
+	vars := map[string]string{"v": "it's", "b": `a\b`, "id": `My "T"`}
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{` 'a b' "c d" 'it''s' E'x'`, []string{"a b", `"c d"`, "it's", "Ex"}},
+		{`'tab\there' '\101\x42'`, []string{"tab\there", "AB"}},
+		{`:v :'v' :"id" :'b' :unset :'unset'`, []string{"it's", `'it''s'`, `"My ""T"""`, ` E'a\\b'`, ":unset", ":'unset'"}},
+		{`x:v`, []string{"xit's"}},
+	}
+	for _, tt := range tests {
+		got, err := lexArgs(tt.in, vars)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("lexArgs(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseExpanded(t *testing.T) {
+	for v, want := range map[string]expandedMode{"on": expandedOn, "OFF": expandedOff, "a": expandedAuto, "auto": expandedAuto,
+		"t": expandedOn, "1": expandedOn, "0": expandedOff, "yes": expandedOn, "n": expandedOff} {
+		if got, ok := parseExpanded(v); !ok || got != want {
+			t.Errorf("parseExpanded(%q) = %v %v, want %v", v, got, ok, want)
+		}
+	}
+	for _, v := range []string{"o", "maybe", "autox", "2", ""} {
+		if _, ok := parseExpanded(v); ok {
+			t.Errorf("parseExpanded(%q) accepted", v)
 		}
 	}
 }
