@@ -128,12 +128,14 @@ func hasRun(s string, c byte, n int) bool {
 // unreadFences returns an error for the first line that looks like the
 // opening fence of a runnable block (or of its output) but that CommonMark
 // does not read as the opening fence of a fenced code block, so that such
-// a block is an error rather than a block that silently never runs. A
-// runnable-looking line in the content of a fenced block is accepted when
-// that block's fence could not have been closed by it (another fence
-// character, or a longer fence: the way to show a fence as text); with the
-// same character and a fence at least as long, the outer block has
-// swallowed a block that was meant to run.
+// a block is an error rather than a block that silently never runs. Such
+// a line is accepted only in the content of a fenced block whose fence
+// could not have been closed by it (another fence character, or a longer
+// fence: the way to show a fence as text); with the same character and a
+// fence at least as long, the outer block has swallowed a block that was
+// meant to run. An HTML comment is no exception: a comment left open runs
+// to the next --> anywhere below, and norun="why" is how a block is kept
+// from running.
 func (p *parser) unreadFences(doc ast.Node) error {
 	type owner struct {
 		node ast.Node
@@ -189,8 +191,18 @@ func (p *parser) unreadFences(doc ast.Node) error {
 		case "indented":
 			return course.Errorf(pos, "this fence is indented 4 or more columns, so CommonMark reads it as an indented code block, which is shown and never run: indent a fence at most 3 spaces (in a list item or a blockquote, at most 3 past the item's text or the >)")
 		case "html":
-			first := p.line(o.node.Lines().At(0).Start)
-			return course.Errorf(pos, "this fence is inside the HTML block that starts at line %d (it runs to the next blank line), so it is not read as a fence and its block would never run: put a blank line before the fence", first)
+			hb := o.node.(*ast.HTMLBlock)
+			first := p.line(hb.Lines().At(0).Start)
+			switch hb.HTMLBlockType {
+			case ast.HTMLBlockType2:
+				if !hb.HasClosure() {
+					return course.Errorf(pos, "this fence is inside the HTML comment that starts at line %d and is never closed by -->, so its block would never run: close the comment", first)
+				}
+				return course.Errorf(pos, "this fence is inside the HTML comment that starts at line %d, so its block would never run: a block that is not to run says why with norun=\"why\"; one that is not wanted is deleted", first)
+			case ast.HTMLBlockType6, ast.HTMLBlockType7:
+				return course.Errorf(pos, "this fence is inside the HTML block that starts at line %d (it runs to the next blank line), so it is not read as a fence and its block would never run: put a blank line before the fence", first)
+			}
+			return course.Errorf(pos, "this fence is inside the HTML block that starts at line %d, so it is not read as a fence and its block would never run: move it out of the HTML block", first)
 		}
 		if fenceText[0] == '`' && strings.Contains(info, "`") {
 			return course.Errorf(pos, "the info string of a ``` fence cannot contain a backtick (CommonMark §4.5), so this line is read as prose and its block would never run: use a ~~~ fence, or remove the backtick")

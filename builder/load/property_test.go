@@ -113,7 +113,7 @@ func generate(r *rand.Rand) *genChapter {
 	g.add("---", "title: Generated", "---")
 	for n := r.IntN(6) + 1; n > 0; n-- {
 		g.add("", "Some prose, with `inline code`.", "")
-		switch k := r.IntN(10); {
+		switch k := r.IntN(12); {
 		case k < 5:
 			g.genRunnable(r)
 		case k == 5: // a display block
@@ -132,6 +132,14 @@ func generate(r *rand.Rand) *genChapter {
 		case k == 9: // a runnable block inside an HTML block
 			line := g.add("<div>", "```sh {node=primary nocompare=\"varies\"}", "hostname", "```", "</div>")
 			g.desc = append(g.desc, fmt.Sprintf("line %d: a runnable block in an HTML block", line))
+			g.markBad(line + 1)
+		case k == 10: // a runnable block commented out: norun says why
+			line := g.add("<!-- not yet:", "```sql {node=primary}", "SELECT 1;", "```", "-->")
+			g.desc = append(g.desc, fmt.Sprintf("line %d: a runnable block in a comment", line))
+			g.markBad(line + 1)
+		case k == 11: // a comment left open: it runs to the end of the file
+			line := g.add("<!-- left open", "```sh {node=primary nocompare=\"varies\"}", "hostname", "```")
+			g.desc = append(g.desc, fmt.Sprintf("line %d: a runnable block in a comment left open", line))
 			g.markBad(line + 1)
 		}
 	}
