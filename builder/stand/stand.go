@@ -144,6 +144,7 @@ func (s *Stand) session(ctx context.Context, node string) (*psql.Session, error)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", node, err)
 	}
+	sess.SetClient(s.psqlClient(node))
 	s.mu.Lock()
 	s.sessions[node] = sess
 	first := s.server == ""
