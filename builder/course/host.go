@@ -3,15 +3,99 @@ package course
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // HostStep is one lifecycle step a host block may ask for. Host blocks are
 // written as the docker compose commands a reader types; the build performs
-// them through the Docker API. Nothing else can run on the host.
+// them with the Docker Compose library. Nothing else can run on the host.
 type HostStep struct {
 	Verb     string   // up, stop, start, restart, kill, down
 	Services []string // empty means every service the verb applies to
 	Profiles []string // --profile names (up and down)
+	// RemoveVolumes is down's -v: the containers' volumes go too.
+	RemoveVolumes bool
+	// Wait is up's --wait: compose itself waits until every started
+	// service is running, and healthy where it declares a healthcheck.
+	Wait bool
+}
+
+// Bounds of one host step, set by the stand. A host block that sets no
+// timeout= is bounded by HostTimeout, past these, so that a stuck step
+// ends with the stand's own error, which names the phase and shows the
+// container's state and log, never with a bare block timeout.
+const (
+	// HostComposeTimeout bounds the compose operation of one step:
+	// creating and starting, stopping, killing, removing containers.
+	HostComposeTimeout = 2 * time.Minute
+	// HostReadyTimeout bounds the wait, after a step that starts
+	// services, until every one of them is ready: healthy when the
+	// compose file declares a healthcheck, else accepting connections
+	// (pg_isready) or idle waiting for its base backup. initdb runs in it.
+	HostReadyTimeout = 3 * time.Minute
+	// hostMargin is the time left to the stand to report a step that
+	// reached its bounds (the container's state and log).
+	hostMargin = 30 * time.Second
+)
+
+// HostTimeout bounds a host block of steps that sets no timeout=: the sum
+// of each step's bounds, with a margin.
+func HostTimeout(steps []HostStep) time.Duration {
+	d := hostMargin
+	for _, st := range steps {
+		d += HostComposeTimeout
+		if st.Verb == "up" || st.Verb == "start" || st.Verb == "restart" {
+			d += HostReadyTimeout
+		}
+	}
+	return d
+}
+
+// HostStateHeading is the line of a host step's output after which comes
+// the state of the services the step touched, as the build checked it once
+// the command had returned and the services were ready: one "service
+// state" line each, in name order ("primary  accepting connections",
+// "replica  running, waiting for a base backup", "primary  exited (0)").
+// Before it is what docker compose printed for the command, one line per
+// resource, each starting with a space; docker compose never prints this
+// heading. A step that leaves no service to check (down) has none.
+const HostStateHeading = "# state checked by the build (not printed by docker compose):"
+
+// HostPart is a run of lines of a host block's output: printed by docker
+// compose, or the state the build checked (State).
+type HostPart struct {
+	State bool
+	Text  string
+}
+
+// SplitHostOutput splits a host block's output into its parts, in order.
+// A state part starts after HostStateHeading and ends before the next line
+// docker compose printed (one that starts with a space): a block of several
+// steps alternates them.
+func SplitHostOutput(out string) []HostPart {
+	var parts []HostPart
+	add := func(state bool, line string) {
+		if n := len(parts); n > 0 && parts[n-1].State == state {
+			parts[n-1].Text += line
+			return
+		}
+		parts = append(parts, HostPart{State: state, Text: line})
+	}
+	state := false
+	for _, line := range strings.SplitAfter(out, "\n") {
+		switch {
+		case line == "":
+		case strings.TrimRight(line, "\r\n") == HostStateHeading:
+			state = true
+			parts = append(parts, HostPart{State: true})
+		case state && strings.HasPrefix(line, " "):
+			state = false
+			add(false, line)
+		default:
+			add(state, line)
+		}
+	}
+	return parts
 }
 
 // HostVerbs lists the verbs a host block may use.
@@ -67,7 +151,10 @@ func parseHostStep(line string) (HostStep, error) {
 	for _, a := range args {
 		switch {
 		case a == "-d" && st.Verb == "up":
+		case a == "--wait" && st.Verb == "up":
+			st.Wait = true
 		case a == "-v" && st.Verb == "down":
+			st.RemoveVolumes = true
 		case strings.HasPrefix(a, "-"):
 			return HostStep{}, fmt.Errorf("%q: flag %s is not supported with %s", line, a, st.Verb)
 		case st.Verb == "down":

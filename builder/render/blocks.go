@@ -196,6 +196,9 @@ func blockHead(s *strings.Builder, b *course.Block) {
 // always escaped: outputs are data, whatever they contain.
 func outputPanel(s *strings.Builder, b *course.Block, res *course.Result, at time.Time) {
 	class, label := "output verified", "output — verified "+at.UTC().Format("2006-01-02")
+	if b.Node == course.Host {
+		label = "output of docker compose — verified " + at.UTC().Format("2006-01-02")
+	}
 	if why, ok := b.Attrs["nocompare"]; ok {
 		class, label = "output nocompare", "output not compared: "+why
 	}
@@ -204,6 +207,11 @@ func outputPanel(s *strings.Builder, b *course.Block, res *course.Result, at tim
 		fmt.Fprintf(s, `<span class="detail"> · %s</span>`, html.EscapeString(d))
 	}
 	s.WriteString("</p>\n")
+	if b.Node == course.Host {
+		hostOutput(s, res.Output)
+		s.WriteString("</div>\n")
+		return
+	}
 	// One trailing newline per line is how programs end output; shown
 	// inside <pre> it would only add an empty last line.
 	text := strings.TrimRight(res.Output, "\n")
@@ -213,6 +221,27 @@ func outputPanel(s *strings.Builder, b *course.Block, res *course.Result, at tim
 		fmt.Fprintf(s, "<pre class=\"output-text\"><samp>%s</samp></pre>\n", html.EscapeString(text))
 	}
 	s.WriteString("</div>\n")
+}
+
+// hostOutput shows a host block's output part by part, each labelled for
+// what it is (course.SplitHostOutput): the lines docker compose printed
+// for the command, as its terminal shows them when it returns (timers left
+// out), and the state of the services the build checked after it, which
+// compose does not print.
+func hostOutput(s *strings.Builder, out string) {
+	parts := course.SplitHostOutput(out)
+	if len(parts) == 0 || parts[0].State {
+		s.WriteString("<p class=\"output-empty\">(docker compose printed nothing)</p>\n")
+	}
+	for _, p := range parts {
+		text := strings.TrimRight(p.Text, "\n")
+		if p.State {
+			s.WriteString("<p class=\"output-label output-state\">state after the command — checked by the build, not printed by docker compose</p>\n")
+		}
+		if strings.TrimSpace(text) != "" {
+			fmt.Fprintf(s, "<pre class=\"output-text\"><samp>%s</samp></pre>\n", html.EscapeString(text))
+		}
+	}
 }
 
 // outputDetail notes what a reader would otherwise not see: a failure the

@@ -173,7 +173,8 @@ func runBlock(ctx context.Context, st Stand, b *course.Block, vars check.Capture
 
 // attemptBlock runs the block once within its timeout.
 func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (*course.Result, error) {
-	actx, cancel := context.WithTimeout(ctx, b.Timeout)
+	timeout := blockTimeout(b, code)
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	out := &capped{limit: MaxOutput}
 	r := &course.Result{}
@@ -192,7 +193,7 @@ func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (
 	r.Output = out.String()
 	if err != nil {
 		if errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			return r, &BlockError{Block: b, Msg: fmt.Sprintf("timed out after %s", b.Timeout), Output: r.Output}
+			return r, &BlockError{Block: b, Msg: fmt.Sprintf("timed out after %s", timeout), Output: r.Output}
 		}
 		if ctx.Err() != nil {
 			return r, ctx.Err()
@@ -200,6 +201,26 @@ func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (
 		return r, &BlockError{Block: b, Msg: err.Error(), Output: r.Output}
 	}
 	return r, nil
+}
+
+// blockTimeout is how long one attempt of b may take: its timeout, except
+// for a host block that sets no timeout=. The stand bounds each host step
+// by phase (the compose operation, then the services' readiness) and
+// reports one that passes its bound with the containers' state and log;
+// course.HostTimeout leaves it the time to, where the default for SQL and
+// shell blocks would cut a slow `up` short with nothing to show.
+func blockTimeout(b *course.Block, code string) time.Duration {
+	if b.Node != course.Host {
+		return b.Timeout
+	}
+	if _, set := b.Attrs["timeout"]; set {
+		return b.Timeout
+	}
+	steps, err := course.ParseHostSteps(code)
+	if err != nil {
+		return b.Timeout // runHost reports the error
+	}
+	return max(b.Timeout, course.HostTimeout(steps))
 }
 
 func runHost(ctx context.Context, st Stand, code string, w io.Writer) error {

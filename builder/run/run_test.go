@@ -21,6 +21,8 @@ type fakeStand struct {
 	sql     func(node, script string, call int) (string, bool, error)
 	calls   int
 	hosts   []course.HostStep
+	// hostLeft is the time each host step had left before its deadline.
+	hostLeft []time.Duration
 }
 
 func (f *fakeStand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
@@ -46,6 +48,9 @@ func (f *fakeStand) Shell(ctx context.Context, node, user, script string, timeou
 
 func (f *fakeStand) Host(ctx context.Context, st course.HostStep, w io.Writer) error {
 	f.hosts = append(f.hosts, st)
+	if d, ok := ctx.Deadline(); ok {
+		f.hostLeft = append(f.hostLeft, time.Until(d))
+	}
 	fmt.Fprintf(w, "%s done\n", st.Verb)
 	return nil
 }
@@ -273,5 +278,32 @@ func TestKeepGoingEventuallyTakesLastOutput(t *testing.T) {
 	r := res.Blocks[b]
 	if len(res.Mismatches) != 1 || r.Attempts < 2 || res.Mismatches[0].Masked != fmt.Sprintf("attempt %d\n", r.Attempts) {
 		t.Errorf("attempts %d, mismatches %+v", r.Attempts, res.Mismatches)
+	}
+}
+
+// TestHostStepsFollowReadinessBounds: a host block without timeout= is
+// bounded by its steps' own bounds (course.HostTimeout: compose operation,
+// then readiness), not by the default block timeout; one with timeout=
+// keeps it.
+func TestHostStepsFollowReadinessBounds(t *testing.T) {
+	st := &fakeStand{}
+	b := block("sh", "host", "docker compose up -d\n", "up done\n")
+	b.Timeout = 60 * time.Second // the loader's default
+	if _, err := Run(context.Background(), st, courseOf(b), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.hostLeft) != 1 || st.hostLeft[0] <= course.HostComposeTimeout+course.HostReadyTimeout {
+		t.Errorf("up -d had %v left, want more than the compose and readiness bounds (%s + %s)",
+			st.hostLeft, course.HostComposeTimeout, course.HostReadyTimeout)
+	}
+	st = &fakeStand{}
+	b = block("sh", "host", "docker compose up -d\n", "up done\n")
+	b.Attrs = map[string]string{"timeout": "5s"}
+	b.Timeout = 5 * time.Second
+	if _, err := Run(context.Background(), st, courseOf(b), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.hostLeft) != 1 || st.hostLeft[0] > 5*time.Second {
+		t.Errorf("up -d with timeout=5s had %v left", st.hostLeft)
 	}
 }

@@ -3,15 +3,18 @@ package stand
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/compose/v5/pkg/api"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go/modules/compose"
 
 	"replcourse/builder/course"
 )
@@ -23,28 +26,75 @@ const waitingMarker = "waiting for a base backup"
 // pollEvery is the period of the bounded polls below (readiness, shutdown).
 const pollEvery = 100 * time.Millisecond
 
-// Host performs one lifecycle step and writes the state of each service it
-// touched, one "service  state" line each, in name order.
+// Host performs one lifecycle step with the Docker Compose library, as
+// `docker compose` does it for a reader, and writes what compose printed
+// for it (progress.lines: one line per resource, the build's project name
+// replaced by the reader's), then, after course.HostStateHeading, the state
+// of each service the step touched, "service  state" in name order, once
+// every started service is ready (see waitReady). down has no state part.
+//
+// The compose operation is bounded by course.HostComposeTimeout, the wait
+// for readiness by course.HostReadyTimeout; past either, the error says
+// which, with what compose printed and each service's state and last log
+// lines.
 func (s *Stand) Host(ctx context.Context, st course.HostStep, w io.Writer) error {
-	var touched []string
-	var err error
-	switch st.Verb {
-	case "up":
-		touched, err = s.up(ctx, st)
-	case "down":
-		touched, err = s.down(ctx)
-	default:
-		touched, err = s.lifecycle(ctx, st)
-	}
+	p, err := s.loadProject(ctx, st.Profiles, st.Services)
 	if err != nil {
 		return err
 	}
-	sort.Strings(touched)
+	services := st.Services
+	if len(services) == 0 {
+		services = p.ServiceNames()
+	}
+	if st.Verb != "up" && st.Verb != "start" {
+		for _, svc := range services {
+			s.closeSessions(ctx, svc)
+		}
+	}
+
+	s.progress.reset()
+	cmd := "docker compose " + st.Verb
+	t0 := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, course.HostComposeTimeout)
+	err = s.composeStep(cctx, p, st, services)
+	cancel()
+	tCompose := time.Since(t0)
+	printed := s.progress.lines()
+	for _, l := range printed {
+		fmt.Fprintln(w, l)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(cctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("did not return within %s", course.HostComposeTimeout)
+		}
+		return fmt.Errorf("%s: %w\n%s", cmd, err, s.report(context.WithoutCancel(ctx), services))
+	}
+	if st.Verb == "down" {
+		s.logf("host: %s: compose %s", cmd, tCompose.Round(time.Millisecond))
+		return nil
+	}
+
+	t1 := time.Now()
+	switch st.Verb {
+	case "up", "start", "restart":
+		err = s.waitReady(ctx, services)
+	case "stop", "kill":
+		err = s.waitExited(ctx, services)
+	}
+	s.logf("host: %s: compose %s, ready %s", cmd, tCompose.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	if err != nil {
+		return err
+	}
+	sort.Strings(services)
 	width := 0
-	for _, svc := range touched {
+	for _, svc := range services {
 		width = max(width, len(svc))
 	}
-	for _, svc := range touched {
+	fmt.Fprintln(w, course.HostStateHeading)
+	for _, svc := range services {
 		state, err := s.state(ctx, svc)
 		if err != nil {
 			return err
@@ -54,98 +104,33 @@ func (s *Stand) Host(ctx context.Context, st course.HostStep, w io.Writer) error
 	return nil
 }
 
-func (s *Stand) up(ctx context.Context, st course.HostStep) ([]string, error) {
-	dc, err := s.newCompose(st.Profiles)
-	if err != nil {
-		return nil, fmt.Errorf("compose file %s: %w", s.cfg.ComposeFile, err)
+// composeStep performs the step with the options `docker compose` gives
+// the same command line.
+func (s *Stand) composeStep(ctx context.Context, p *types.Project, st course.HostStep, services []string) error {
+	switch st.Verb {
+	case "up":
+		return s.svc.Up(ctx, p, api.UpOptions{
+			Create: api.CreateOptions{
+				Services:             services,
+				Recreate:             api.RecreateDiverged,
+				RecreateDependencies: api.RecreateDiverged,
+				Inherit:              true,
+			},
+			Start: api.StartOptions{Project: p, Services: services, Wait: st.Wait, WaitTimeout: course.HostReadyTimeout},
+		})
+	case "start":
+		return s.svc.Start(ctx, p.Name, api.StartOptions{Project: p, Services: services})
+	case "stop":
+		return s.svc.Stop(ctx, p.Name, api.StopOptions{Project: p, Services: services})
+	case "restart":
+		return s.svc.Restart(ctx, p.Name, api.RestartOptions{Project: p, Services: services})
+	case "kill":
+		return s.svc.Kill(ctx, p.Name, api.KillOptions{Project: p, Services: services, Signal: "SIGKILL"})
+	case "down":
+		s.closeSessions(ctx, "")
+		return s.svc.Down(ctx, p.Name, api.DownOptions{Project: p, Volumes: st.RemoveVolumes})
 	}
-	defer dc.Close()
-	var opts []compose.StackUpOption
-	if len(st.Services) > 0 {
-		opts = append(opts, compose.RunServices(st.Services...))
-	}
-	if err := dc.WithEnv(map[string]string{"PG_IMAGE": s.cfg.Image.Ref}).Up(ctx, opts...); err != nil {
-		return nil, fmt.Errorf("docker compose up: %w", err)
-	}
-	touched := st.Services
-	if len(touched) == 0 {
-		touched = dc.Services()
-	}
-	for _, svc := range touched {
-		if err := s.waitReady(ctx, svc); err != nil {
-			return nil, err
-		}
-	}
-	return touched, nil
-}
-
-func (s *Stand) down(ctx context.Context) ([]string, error) {
-	s.closeSessions(ctx, "")
-	return nil, Remove(ctx, s.cli, s.project)
-}
-
-// lifecycle performs stop, start, restart and kill on the named services
-// (all services of the project when none is named).
-func (s *Stand) lifecycle(ctx context.Context, st course.HostStep) ([]string, error) {
-	services := st.Services
-	if len(services) == 0 {
-		var err error
-		if services, err = s.services(ctx); err != nil {
-			return nil, err
-		}
-	}
-	for _, svc := range services {
-		id, err := s.container(ctx, svc)
-		if err != nil {
-			return nil, err
-		}
-		if st.Verb != "start" {
-			s.closeSessions(ctx, svc)
-			if err := s.stop(ctx, id, svc, st.Verb == "kill"); err != nil {
-				return nil, err
-			}
-		}
-		if st.Verb == "start" || st.Verb == "restart" {
-			if _, err := s.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
-				return nil, fmt.Errorf("starting %s: %w", svc, err)
-			}
-			if err := s.waitReady(ctx, svc); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return services, nil
-}
-
-// stop sends the container's stop signal (SIGINT, PostgreSQL's fast
-// shutdown, as the compose file says) or SIGKILL, and waits until it exited.
-func (s *Stand) stop(ctx context.Context, id, svc string, kill bool) error {
-	sig := "KILL"
-	if !kill {
-		res, err := s.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
-		if err != nil {
-			return err
-		}
-		sig = res.Container.Config.StopSignal
-		if sig == "" {
-			sig = "TERM"
-		}
-	}
-	if _, err := s.cli.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: sig}); err != nil {
-		if strings.Contains(err.Error(), "is not running") {
-			return nil
-		}
-		return fmt.Errorf("stopping %s: %w", svc, err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	res := s.cli.ContainerWait(wctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
-	select {
-	case <-res.Result:
-		return nil
-	case err := <-res.Error:
-		return fmt.Errorf("waiting for %s to stop: %w", svc, err)
-	}
+	return fmt.Errorf("unknown verb %q", st.Verb)
 }
 
 func (s *Stand) closeSessions(ctx context.Context, node string) {
@@ -159,46 +144,129 @@ func (s *Stand) closeSessions(ctx context.Context, node string) {
 	}
 }
 
-func (s *Stand) services(ctx context.Context) ([]string, error) {
-	res, err := s.cli.ContainerList(ctx, client.ContainerListOptions{
-		All: true, Filters: make(client.Filters).Add("label", Label+"="+s.project),
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, c := range res.Items {
-		out = append(out, c.Labels[serviceLabel])
-	}
-	return out, nil
-}
-
-// waitReady polls until the service accepts connections, or idles waiting
-// for its base backup, or has exited (an error, with its log).
-func (s *Stand) waitReady(ctx context.Context, svc string) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+// waitReady polls until every service is ready, within
+// course.HostReadyTimeout: healthy if its container has a healthcheck (the
+// compose file declares one), else accepting connections (pg_isready), and
+// in both cases a replica idling for its base backup counts as ready. A
+// service that exits, or is still not ready at the bound, is an error with
+// its state and its last log lines.
+func (s *Stand) waitReady(ctx context.Context, services []string) error {
+	rctx, cancel := context.WithTimeout(ctx, course.HostReadyTimeout)
 	defer cancel()
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
+	pending := slices.Clone(services)
 	for {
-		state, err := s.state(ctx, svc)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			return err
-		case state == stateReady || state == stateWaiting:
+		var still []string
+		for _, svc := range pending {
+			ready, state, err := s.ready(rctx, svc)
+			switch {
+			case err != nil && rctx.Err() == nil:
+				return err
+			case strings.HasPrefix(state, "exited"):
+				return fmt.Errorf("%s %s while starting; its log ends with:\n%s", svc, state, indent(s.Logs(context.WithoutCancel(ctx), svc, 20)))
+			case !ready:
+				still = append(still, svc)
+			}
+		}
+		if pending = still; len(pending) == 0 {
 			return nil
-		case strings.HasPrefix(state, "exited"):
-			return fmt.Errorf("%s %s while starting; its log ends with:\n%s", svc, state, s.Logs(context.Background(), svc, 20))
 		}
 		select {
-		case <-ctx.Done():
-			if ctx.Err() == context.DeadlineExceeded {
-				return fmt.Errorf("%s did not accept connections within %s; its log ends with:\n%s", svc, readyTimeout, s.Logs(context.Background(), svc, 20))
+		case <-rctx.Done():
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			return ctx.Err()
+			return fmt.Errorf("not ready within %s: %s\n%s", course.HostReadyTimeout, strings.Join(pending, ", "), s.report(context.WithoutCancel(ctx), pending))
 		case <-tick.C:
 		}
 	}
+}
+
+// ready reports whether svc is ready (see waitReady), with its state.
+func (s *Stand) ready(ctx context.Context, svc string) (bool, string, error) {
+	state, err := s.state(ctx, svc)
+	if err != nil {
+		return false, state, err
+	}
+	if state == stateWaiting {
+		return true, state, nil
+	}
+	if state != stateReady {
+		return false, state, nil
+	}
+	health, err := s.health(ctx, svc)
+	if err != nil {
+		return false, state, err
+	}
+	return health == "" || health == container.Healthy, state, nil
+}
+
+// health is the status of svc's healthcheck ("starting", "healthy",
+// "unhealthy"), or "" when it has none.
+func (s *Stand) health(ctx context.Context, svc string) (container.HealthStatus, error) {
+	id, err := s.container(ctx, svc)
+	if err != nil {
+		return "", err
+	}
+	res, err := s.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return "", err
+	}
+	if st := res.Container.State; st != nil && st.Health != nil {
+		return st.Health.Status, nil
+	}
+	return "", nil
+}
+
+// waitExited waits until the services' containers no longer run: compose's
+// kill returns once the signal is sent.
+func (s *Stand) waitExited(ctx context.Context, services []string) error {
+	wctx, cancel := context.WithTimeout(ctx, course.HostComposeTimeout)
+	defer cancel()
+	for _, svc := range services {
+		id, err := s.container(wctx, svc)
+		if err != nil {
+			return err
+		}
+		res := s.cli.ContainerWait(wctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+		select {
+		case <-res.Result:
+		case err := <-res.Error:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("waiting for %s to stop: %w\n%s", svc, err, s.report(context.WithoutCancel(ctx), []string{svc}))
+		}
+	}
+	return nil
+}
+
+// report describes services for an error: each one's state, health and
+// last log lines.
+func (s *Stand) report(ctx context.Context, services []string) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var b strings.Builder
+	for _, svc := range services {
+		state, err := s.state(ctx, svc)
+		if err != nil {
+			state = err.Error()
+		}
+		if h, err := s.health(ctx, svc); err == nil && h != "" {
+			state += ", health " + string(h)
+		}
+		fmt.Fprintf(&b, "%s: %s; its log ends with:\n%s", svc, state, indent(s.Logs(ctx, svc, 20)))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func indent(text string) string {
+	text = strings.TrimRight(text, "\n")
+	if text == "" {
+		return "  (empty)\n"
+	}
+	return "  " + strings.ReplaceAll(text, "\n", "\n  ") + "\n"
 }
 
 const (
@@ -206,8 +274,9 @@ const (
 	stateWaiting = "running, " + waitingMarker
 )
 
-// state describes a service as a reader would check it: exited, accepting
-// connections (pg_isready), waiting for a base backup, or starting.
+// state describes a service as a reader would check it: exited (with its
+// exit status), accepting connections (pg_isready), waiting for a base
+// backup, or starting.
 func (s *Stand) state(ctx context.Context, svc string) (string, error) {
 	id, err := s.container(ctx, svc)
 	if err != nil {

@@ -11,32 +11,28 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/docker/compose/v5/pkg/api"
 	"github.com/jackc/pgx/v5"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 	"github.com/sirupsen/logrus"
-	tclog "github.com/testcontainers/testcontainers-go/log"
-	"github.com/testcontainers/testcontainers-go/modules/compose"
 
 	"replcourse/builder/psql"
 )
 
 // Label marks every container, network and volume of a build: compose puts
-// the project name under it, and every build's project starts with ProjectPrefix.
+// the project name under it (the build adds it to the volumes too), and
+// every build's project starts with ProjectPrefix. The owner labels
+// (owner.go) say which builder process made them.
 const (
 	Label         = "com.docker.compose.project"
 	ProjectPrefix = "replcourse-build-"
 	serviceLabel  = "com.docker.compose.service"
 )
-
-// readyTimeout bounds how long a started service may take to accept
-// connections (initdb included).
-const readyTimeout = 90 * time.Second
 
 // Config says what to run.
 type Config struct {
@@ -50,6 +46,11 @@ type Stand struct {
 	cfg     Config
 	project string
 	cli     *client.Client
+	svc     api.Compose // the Docker Compose library, reporting to progress
+	// progress collects what compose prints for the current host step.
+	progress *progress
+	// labels go on every container, network and volume: the owner's.
+	labels map[string]string
 
 	mu       sync.Mutex
 	sessions map[string]*psql.Session
@@ -58,19 +59,13 @@ type Stand struct {
 }
 
 // New prepares a stand with a fresh project name. No container exists until
-// a host block runs `docker compose up -d`.
+// a host block runs `docker compose up -d`. First it removes the stands of
+// earlier builds whose builder process is gone (see cleanLeftovers), and
+// logs those it cannot judge with the command that removes them.
 func New(ctx context.Context, cfg Config) (*Stand, error) {
-	// Ryuk, testcontainers' reaper, cannot be pulled here; this package
-	// cleans up itself. The setting is read once, so set it first.
-	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
-		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
-	}
-	// Its banner and per-container chatter would drown the build's own
-	// progress; errors still come back as values.
-	tclog.SetDefault(tclog.NewNoopLogger())
-	// The compose library warns through logrus, e.g. that the running
-	// primary and replica are "orphans" when `up -d subscriber` names one
-	// service: true of the project it loaded, not of the stand.
+	// The compose library warns through logrus, e.g. about a network it
+	// did not create; what it does for the stand comes back as events and
+	// errors.
 	logrus.SetOutput(io.Discard)
 	cli, err := newClient(ctx)
 	if err != nil {
@@ -78,13 +73,33 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &Stand{
+	s := &Stand{
 		cfg:      cfg,
 		project:  ProjectPrefix + hex.EncodeToString(b[:]),
 		cli:      cli,
 		sessions: map[string]*psql.Session{},
 		probes:   map[string]*pgx.Conn{},
-	}, nil
+		labels:   self().labels(time.Now()),
+	}
+	if err := cleanLeftovers(ctx, cli, s.project, self(), s.logf); err != nil {
+		s.logf("%v", err)
+	}
+	var errOut io.Writer = io.Discard
+	if cfg.Log != nil {
+		errOut = cfg.Log
+	}
+	s.progress = &progress{}
+	if s.svc, err = newComposeService(cli, s.progress, errOut); err != nil {
+		cli.Close()
+		return nil, &EnvError{Msg: fmt.Sprintf("Docker Compose: %v", err)}
+	}
+	reader, err := readerProject(ctx, s.svc, cfg.ComposeFile)
+	if err != nil {
+		cli.Close()
+		return nil, err
+	}
+	s.progress.rename = func(id string) string { return strings.ReplaceAll(id, s.project, reader) }
+	return s, nil
 }
 
 // Project is the compose project name, the value of Label on everything.
@@ -370,18 +385,6 @@ func Remove(ctx context.Context, cli *client.Client, project string) error {
 		return fmt.Errorf("removing stand %s: %s", project, strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-// newCompose loads the course's compose file as this build's project.
-func (s *Stand) newCompose(profiles []string) (*compose.DockerCompose, error) {
-	opts := []compose.ComposeStackOption{
-		compose.WithStackFiles(s.cfg.ComposeFile),
-		compose.StackIdentifier(s.project),
-	}
-	if len(profiles) > 0 {
-		opts = append(opts, compose.WithProfiles(profiles...))
-	}
-	return compose.NewDockerComposeWith(opts...)
 }
 
 // Leftovers lists the containers, networks and volumes of the build whose

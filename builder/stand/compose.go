@@ -1,0 +1,248 @@
+package stand
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/cli/cli/command"
+	cliflags "github.com/docker/cli/cli/flags"
+	"github.com/docker/compose/v5/pkg/api"
+	"github.com/docker/compose/v5/pkg/compose"
+	"github.com/moby/moby/client"
+)
+
+// newComposeService returns the Docker Compose library's service, talking
+// to the engine through cli, with its progress events sent to events.
+func newComposeService(cli *client.Client, events api.EventProcessor, errOut io.Writer) (api.Compose, error) {
+	dcli, err := command.NewDockerCli(command.WithAPIClient(cli), command.WithOutputStream(io.Discard), command.WithErrorStream(errOut))
+	if err != nil {
+		return nil, err
+	}
+	if err := dcli.Initialize(cliflags.NewClientOptions()); err != nil {
+		return nil, err
+	}
+	return compose.NewComposeService(dcli,
+		compose.WithEventProcessor(events),
+		compose.WithOutputStream(io.Discard),
+		compose.WithErrorStream(errOut),
+		compose.WithPrompt(compose.AlwaysOkPrompt()))
+}
+
+// loadProject reads the course's compose file as this build's project,
+// with the profiles given and, as `docker compose` does for the services
+// named on its command line, only the services given (and those they
+// depend on; all when none is given), with PG_IMAGE set to the build's
+// image. Every
+// container, network and volume it will make carries labels (the owner's).
+// Volumes the image declares (VOLUME, e.g. PostgreSQL's data directory)
+// that the compose file does not mount become explicit anonymous volumes
+// with those labels: left to the engine they would be anonymous volumes
+// without any label, which nothing could trace back to a build.
+func (s *Stand) loadProject(ctx context.Context, profiles, services []string) (*types.Project, error) {
+	p, err := s.svc.LoadProject(ctx, api.ProjectLoadOptions{
+		ProjectName: s.project,
+		ConfigPaths: []string{s.cfg.ComposeFile},
+		WorkingDir:  filepath.Dir(s.cfg.ComposeFile),
+		Profiles:    profiles,
+		Services:    services,
+		Offline:     true,
+		ProjectOptionsFns: []cli.ProjectOptionsFn{
+			cli.WithEnv([]string{"PG_IMAGE=" + s.cfg.Image.Ref}),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compose file %s: %w", s.cfg.ComposeFile, err)
+	}
+	labels := s.labels
+	for name, svc := range p.Services {
+		if svc.CustomLabels == nil {
+			svc.CustomLabels = types.Labels{}
+		}
+		for k, v := range labels {
+			svc.CustomLabels[k] = v
+		}
+		vols, err := s.imageVolumes(ctx, svc.Image)
+		if err != nil {
+			return nil, err
+		}
+		for _, target := range vols {
+			if slices.ContainsFunc(svc.Volumes, func(v types.ServiceVolumeConfig) bool { return v.Target == target }) {
+				continue
+			}
+			vl := types.Mapping{Label: s.project}
+			for k, v := range labels {
+				vl[k] = v
+			}
+			svc.Volumes = append(svc.Volumes, types.ServiceVolumeConfig{
+				Type: types.VolumeTypeVolume, Target: target,
+				Volume: &types.ServiceVolumeVolume{Labels: vl},
+			})
+		}
+		p.Services[name] = svc
+	}
+	for name, n := range p.Networks {
+		if n.CustomLabels == nil {
+			n.CustomLabels = types.Labels{}
+		}
+		for k, v := range labels {
+			n.CustomLabels[k] = v
+		}
+		p.Networks[name] = n
+	}
+	for name, v := range p.Volumes {
+		if v.CustomLabels == nil {
+			v.CustomLabels = types.Labels{}
+		}
+		for k, val := range labels {
+			v.CustomLabels[k] = val
+		}
+		p.Volumes[name] = v
+	}
+	return p, nil
+}
+
+// imageVolumes lists the paths an image declares as volumes, sorted.
+func (s *Stand) imageVolumes(ctx context.Context, ref string) ([]string, error) {
+	res, err := s.cli.ImageInspect(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", ref, err)
+	}
+	var out []string
+	if res.Config != nil {
+		for path := range res.Config.Volumes {
+			out = append(out, path)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// readerProject is the project name a reader's `docker compose` gives the
+// stand: the compose file's `name:`, else its folder's name.
+func readerProject(ctx context.Context, svc api.Compose, file string) (string, error) {
+	p, err := svc.LoadProject(ctx, api.ProjectLoadOptions{
+		ConfigPaths: []string{file},
+		WorkingDir:  filepath.Dir(file),
+		Offline:     true,
+		// The reader's shell sets nothing: PG_IMAGE keeps its default.
+		ProjectOptionsFns: []cli.ProjectOptionsFn{cli.WithEnv([]string{"PG_IMAGE=" + OfficialImage})},
+	})
+	if err != nil {
+		return "", fmt.Errorf("compose file %s: %w", file, err)
+	}
+	return p.Name, nil
+}
+
+// progress collects the compose library's progress events of one
+// command. The library reports each resource it touches (network,
+// volume, container) as it goes — Creating, Created, Starting, Started…;
+// a terminal shows one line per resource with its last status once the
+// command returns, which is what lines renders.
+type progress struct {
+	mu     sync.Mutex
+	ids    []string // resources in the order of their first event
+	last   map[string]api.Resource
+	raw    io.Writer // every event as the library's plain mode prints it, for the build's log
+	rename func(string) string
+}
+
+func (p *progress) Start(context.Context, string) {}
+func (p *progress) Done(string, bool)             {}
+
+func (p *progress) On(events ...api.Resource) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range events {
+		if e.ParentID != "" {
+			continue // layers of an image being pulled: the terminal folds them into their image's line
+		}
+		if p.raw != nil {
+			fmt.Fprintln(p.raw, "compose:", e.ID, e.Text, e.Details)
+		}
+		if p.last == nil {
+			p.last = map[string]api.Resource{}
+		}
+		if _, seen := p.last[e.ID]; !seen {
+			p.ids = append(p.ids, e.ID)
+		}
+		p.last[e.ID] = e
+	}
+}
+
+// reset forgets the events of the last command.
+func (p *progress) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids, p.last = nil, nil
+}
+
+// lines returns the final state of compose's terminal display, one line
+// per resource — ` ✔ Container replcourse-primary-1  Started` — without
+// its header and timers, with the build's project name replaced by the
+// reader's. The library works on resources of one kind concurrently (the
+// containers of services that do not depend on each other), so the order
+// in which those first appear varies from run to run: within a run of
+// consecutive resources of one kind they are put in name order.
+func (p *progress) lines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	type row struct{ glyph, id, text string }
+	var rows []row
+	for _, id := range p.ids {
+		e := p.last[id]
+		if id == api.ResourceCompose {
+			continue // a message about the whole project (a warning), not a resource
+		}
+		r := row{glyph: glyph(e.Status), id: id, text: e.Text}
+		if p.rename != nil {
+			r.id = p.rename(id)
+		}
+		if e.Details != "" {
+			r.text += " " + e.Details
+		}
+		rows = append(rows, r)
+	}
+	kind := func(id string) string { k, _, _ := strings.Cut(id, " "); return k }
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && kind(rows[j].id) == kind(rows[i].id) {
+			j++
+		}
+		run := rows[i:j]
+		sort.SliceStable(run, func(a, b int) bool { return run[a].id < run[b].id })
+		i = j
+	}
+	width := 0
+	for _, r := range rows {
+		width = max(width, utf8.RuneCountInString(r.id))
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = fmt.Sprintf(" %s %s%s %s", r.glyph, r.id, strings.Repeat(" ", width-utf8.RuneCountInString(r.id)), r.text)
+	}
+	return out
+}
+
+// glyph is the mark compose's terminal display puts before a finished
+// resource.
+func glyph(s api.EventStatus) string {
+	switch s {
+	case api.Done:
+		return "✔"
+	case api.Warning:
+		return "!"
+	case api.Error:
+		return "✘"
+	default:
+		return "⠿"
+	}
+}
