@@ -121,3 +121,22 @@ func notRegular(path string, m fs.FileMode) *Error {
 	}
 	return &Error{Path: path, Reason: "is " + kind + ", not a regular file; the builder reads only regular files"}
 }
+
+// ReadRegular returns the content of the regular file at path, wherever it
+// is: for the builder's own files given on the command line (the record, a
+// JUnit report to be replaced), which need not lie inside the course. Like
+// ReadFile, it refuses anything that is not a regular file once links are
+// resolved, without reading it, so a named pipe never blocks; a missing
+// file is fs.ErrNotExist.
+func ReadRegular(path string) ([]byte, error) {
+	real, err := resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	data, _, err := ReadFile(filepath.Dir(real), real)
+	var ce *Error
+	if errors.As(err, &ce) {
+		ce.Path = path
+	}
+	return data, err
+}

@@ -71,3 +71,43 @@ func TestRefusesWhatIsOutsideOrNotRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestReadRegular reads the builder's own files wherever they are, and never
+// blocks on or reads what is not a regular file.
+func TestReadRegular(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "record.json")
+	if err := os.WriteFile(file, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(file, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{file, filepath.Join(dir, "link")} {
+		data, err := ReadRegular(p)
+		if err != nil || string(data) != "{}" {
+			t.Errorf("ReadRegular(%s) = %q, %v; want {}", p, data, err)
+		}
+	}
+	if _, err := ReadRegular(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadRegular(fifo); done <- err }()
+	select {
+	case err := <-done:
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Path != fifo || !strings.Contains(ce.Reason, "named pipe") {
+			t.Errorf("fifo: %v, want a named-pipe *Error naming %s", err, fifo)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ReadRegular blocked on a named pipe")
+	}
+	if _, err := ReadRegular(dir); err == nil {
+		t.Error("a directory was read")
+	}
+}

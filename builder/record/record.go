@@ -169,7 +169,7 @@ func sortedKeys(m map[string]string) []string {
 
 // Read loads a record; a missing file is (nil, nil).
 func Read(path string) (*Record, error) {
-	data, err := os.ReadFile(path)
+	data, err := coursefs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

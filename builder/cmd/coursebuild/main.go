@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"replcourse/builder/coursefs"
 	"strings"
 	"syscall"
 
@@ -182,7 +183,7 @@ func checkJUnit(path string) error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := coursefs.ReadRegular(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
