@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"replcourse/builder/check"
+	"replcourse/builder/composefile"
+	"replcourse/builder/config"
 	"replcourse/builder/course"
 	"replcourse/builder/load"
 	"replcourse/builder/progress"
@@ -24,7 +26,10 @@ import (
 
 // Config locates the course and says how to report.
 type Config struct {
-	Root    string // repository root: content/, stand/, public/ below it
+	Root string // the course's folder: course.yaml, content/, stand/, public/ below it
+	// Course is the course's configuration (course.yaml); nil: read from
+	// Root by the first function that needs it (see withCourse).
+	Course  *config.Config
 	Public  string // output directory; default Root/public
 	Until   int    // stop after this chapter number (0: all)
 	Verbose bool   // print every block's output
@@ -49,6 +54,31 @@ func (c Config) path(parts ...string) string {
 	return filepath.Join(append([]string{c.Root}, parts...)...)
 }
 
+// withCourse returns c with Course read from Root's course.yaml, unless it
+// is set already; a mistake in the file is a *course.Error.
+func (c Config) withCourse() (Config, error) {
+	if c.Course != nil {
+		return c, nil
+	}
+	cc, err := config.Load(c.Root)
+	if err != nil {
+		return c, err
+	}
+	c.Course = cc
+	return c, nil
+}
+
+// sources are the folders that hold the course's sources, as paths: the
+// chapters, the stand, and the theme (compiled into the builder, watched
+// by the preview). c.Course is set.
+func (c Config) sources() map[string]string {
+	return map[string]string{
+		c.Course.Content + "/": c.Course.ContentDir(),
+		c.Course.Stand + "/":   c.Course.StandDir(),
+		"theme/":               c.path("theme"),
+	}
+}
+
 // publicDir is the output directory: Public, or Root/public.
 func (c Config) publicDir() string {
 	if c.Public == "" {
@@ -69,14 +99,11 @@ type OutputError struct {
 
 func (e *OutputError) Error() string { return e.Flag + " " + e.Path + ": " + e.Msg }
 
-// sourceDirs are the folders under the root that hold the course's
-// sources; the preview watches them.
-var sourceDirs = []string{"content", "stand", "theme"}
-
 // CheckOutputs refuses, before anything runs, the outputs a build must
 // not write, each with an *OutputError:
 //
-//   - a public directory that is the root, content/, stand/ or theme/, an
+//   - a public directory that is the root, content/, stand/ or theme/ (the
+//     folders course.yaml names for the first two), an
 //     ancestor of any of them or of the record, or lies inside one of
 //     those three folders; or that exists and is neither empty nor a site
 //     the builder made (render.Replaceable), since the build replaces it
@@ -87,6 +114,10 @@ var sourceDirs = []string{"content", "stand", "theme"}
 //
 // Paths are compared after resolving symbolic links.
 func CheckOutputs(cfg Config) error {
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return err
+	}
 	root := canonical(cfg.Root)
 	public := canonical(cfg.publicDir())
 	refuse := func(flag, path, format string, args ...any) error {
@@ -95,9 +126,9 @@ func CheckOutputs(cfg Config) error {
 	if within(root, public) {
 		return refuse("-public", cfg.publicDir(), "is or contains the course's root %s; refusing to replace it", cfg.Root)
 	}
-	for _, d := range sourceDirs {
-		if src := canonical(cfg.path(d)); within(public, src) || within(src, public) {
-			return refuse("-public", cfg.publicDir(), "is, contains or lies in the course's sources (%s); refusing to write the site there", d+"/")
+	for name, dir := range cfg.sources() {
+		if src := canonical(dir); within(public, src) || within(src, public) {
+			return refuse("-public", cfg.publicDir(), "is, contains or lies in the course's sources (%s); refusing to write the site there", name)
 		}
 	}
 	if cfg.Record != "" && within(canonical(cfg.Record), public) {
@@ -114,9 +145,9 @@ func CheckOutputs(cfg Config) error {
 		return nil
 	}
 	rec := canonical(cfg.Record)
-	for _, d := range sourceDirs {
-		if within(rec, canonical(cfg.path(d))) {
-			return refuse("-record", cfg.Record, "lies in the course's sources (%s); the record is kept beside them, never among them", d+"/")
+	for name, dir := range cfg.sources() {
+		if within(rec, canonical(dir)) {
+			return refuse("-record", cfg.Record, "lies in the course's sources (%s); the record is kept beside them, never among them", name)
 		}
 	}
 	if err := record.IsRecord(cfg.Record); err != nil {
@@ -150,13 +181,35 @@ func within(path, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// Load reads and checks the course; every content error comes from here.
+// Load reads and checks the course; every content error comes from here:
+// course.yaml, the chapters, then the compose file and the chapters
+// against it (composefile.Model.Check: every node a service, every host
+// step's services and profiles real).
 func Load(cfg Config) (*course.Course, error) {
-	c, err := load.Dir(cfg.path("content"), cfg.path("stand"))
+	c, _, err := loadCourse(cfg)
+	return c, err
+}
+
+// loadCourse is Load that also returns the stand's compose model.
+func loadCourse(cfg Config) (*course.Course, *composefile.Model, error) {
+	cfg, err := cfg.withCourse()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c, Validate(c)
+	cc := cfg.Course
+	c, err := load.Dir(cc.ContentDir(), cc.StandDir())
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Title, c.Description = cc.Title, cc.Description
+	if err := Validate(c); err != nil {
+		return nil, nil, err
+	}
+	m, err := composefile.Load(context.Background(), cfg.Root, cc.ComposeFile())
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, m, m.Check(c)
 }
 
 // Validate checks placeholder syntax in expected outputs and that every
@@ -245,6 +298,10 @@ func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 		tm = &Timings{}
 	}
 	start := time.Now()
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return nil, err
+	}
 	if err := CheckOutputs(cfg); err != nil {
 		return nil, err
 	}
@@ -301,6 +358,9 @@ func verify(ctx context.Context, cfg Config, c *course.Course, tm *Timings, prio
 // and a progress printer, and removes the stand before it returns,
 // whatever happened. v gets the image and the time.
 func onStand(ctx context.Context, cfg Config, tm *Timings, prior []time.Duration, f func(*stand.Stand, *progress.Printer) error, v *render.Verified) (err error) {
+	if cfg, err = cfg.withCourse(); err != nil {
+		return err
+	}
 	log, pr := progressFor(cfg, prior)
 	defer pr.Close()
 	t0 := time.Now()
@@ -309,7 +369,7 @@ func onStand(ctx context.Context, cfg Config, tm *Timings, prior []time.Duration
 		return err
 	}
 	tm.Image = time.Since(t0)
-	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.path("stand", "compose.yaml"), Image: img, Log: log})
+	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.Course.ComposeFile(), Image: img, Log: log})
 	if err != nil {
 		return err
 	}

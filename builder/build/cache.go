@@ -28,8 +28,13 @@ func openCache(cfg Config, blocks []*course.Block) (*cache, error) {
 	if cfg.Record == "" {
 		return rc, nil
 	}
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return nil, err
+	}
+	rc.cfg = cfg
 	src := stand.DefaultSource(cfg.Root)
-	env, err := record.CurrentEnv(cfg.path("stand"), []string{src.Official, src.Local})
+	env, err := record.CurrentEnv(cfg.Course.StandDir(), []string{src.Official, src.Local})
 	if err != nil {
 		return nil, err
 	}

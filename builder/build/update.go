@@ -34,6 +34,10 @@ type Updated struct {
 // It writes neither public/ nor the record: the run went past mismatches,
 // so it verified nothing. An interrupted update writes nothing.
 func Update(ctx context.Context, cfg Config) (*Updated, error) {
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return nil, err
+	}
 	c, err := Load(cfg)
 	if err != nil {
 		return nil, err
@@ -65,7 +69,11 @@ func applyUpdate(ctx context.Context, cfg Config, c *course.Course, res *run.Res
 		}
 		changes = append(changes, update.Change{Block: m.Block, Text: m.Masked})
 	}
-	files, err := update.Apply(changes, cfg.path("stand"))
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return u, err
+	}
+	files, err := update.Apply(changes, cfg.Course.StandDir())
 	if err != nil {
 		return u, err
 	}

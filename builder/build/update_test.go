@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"replcourse/builder/course"
+	"replcourse/builder/internal/coursetest"
 	"replcourse/builder/run"
 	"replcourse/builder/update"
 )
@@ -79,7 +80,7 @@ func updateCourseIn(t *testing.T, root, src string, st run.Stand) (string, *Upda
 	t.Helper()
 	path := filepath.Join(root, "content", "01-update.md")
 	writeFile(t, path, src)
-	os.MkdirAll(filepath.Join(root, "stand"), 0o755)
+	coursetest.Overlay(t, root, coursetest.Part(t, "replication", "stand/", "course.yaml"))
 	var log strings.Builder
 	cfg := Config{Root: root, Log: &log}
 	c, err := Load(cfg)
