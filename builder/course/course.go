@@ -50,10 +50,12 @@ func Errorf(pos Pos, format string, args ...any) *Error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Course is the whole course in reading order.
+// Course is the whole course in reading order. Title and Description
+// come from the course's configuration (package config).
 type Course struct {
-	Title    string
-	Chapters []*Chapter
+	Title       string
+	Description string // "" when the course gives none
+	Chapters    []*Chapter
 }
 
 // Blocks returns every block of the course in document order.
