@@ -1,7 +1,6 @@
 package stand
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
@@ -274,10 +274,20 @@ const (
 	stateWaiting = "running, " + waitingMarker
 )
 
+// pollTimeout bounds one look at a service (an inspect, a connection
+// attempt, its log), so that one stalled call to a loaded engine cannot
+// use up a step's whole bound unseen.
+const pollTimeout = 10 * time.Second
+
 // state describes a service as a reader would check it: exited (with its
-// exit status), accepting connections (pg_isready), waiting for a base
-// backup, or starting.
+// exit status), accepting connections, waiting for a base backup, or
+// starting. It never runs a process in the container: a `docker exec`
+// costs some 75 ms of CPU (runc, the shim, fuse-overlayfs on this engine),
+// more than PostgreSQL's own start, and polling with it starved the very
+// start it waited for on a loaded machine.
 func (s *Stand) state(ctx context.Context, svc string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
+	defer cancel()
 	id, err := s.container(ctx, svc)
 	if err != nil {
 		return "", err
@@ -293,15 +303,38 @@ func (s *Stand) state(ctx context.Context, svc string) (string, error) {
 		}
 		return "exited (0)", nil
 	}
-	var out bytes.Buffer
-	code, err := s.exec(ctx, id, "postgres", []string{"pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"}, &out)
-	if err == nil && code == 0 {
+	if accepting(ctx, svc, res.Container) {
 		return stateReady, nil
 	}
 	if s.loggedSince(ctx, id, st.StartedAt, waitingMarker) {
 		return stateWaiting, nil
 	}
 	return "starting", nil
+}
+
+// accepting reports whether the server in c accepts connections, as
+// pg_isready means it, over its port published on 127.0.0.1: a connection
+// made, or refused by the server itself for any reason other than that it
+// is starting up, shutting down or in recovery before a consistent state
+// (SQLSTATE 57P03, cannot_connect_now). While initdb runs, the image's
+// temporary server listens on its Unix socket only, so no answer comes.
+func accepting(ctx context.Context, node string, c container.InspectResponse) bool {
+	cs, err := connStringOf(node, c)
+	if err != nil {
+		return false
+	}
+	cfg, err := pgconn.ParseConfig(cs)
+	if err != nil {
+		return false
+	}
+	cfg.ConnectTimeout = 2 * time.Second
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err == nil {
+		conn.Close(ctx)
+		return true
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code != "57P03"
 }
 
 // loggedSince reports whether the container printed marker since it last

@@ -3,7 +3,9 @@ package stand
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -275,5 +277,79 @@ func TestKilledBuildLeftovers(t *testing.T) {
 	if !strings.Contains(log.String(), "removed stand "+project) || strings.Contains(log.String(), live) ||
 		!strings.Contains(log.String(), "stand "+far+" may be left over") || !strings.Contains(log.String(), RemoveCommand(far)) {
 		t.Errorf("log:\n%s", log.String())
+	}
+}
+
+// TestUpFailsWithStateAndLog: a service that exits while starting fails
+// the step at once, with its exit status and its log, not at a timeout.
+func TestUpFailsWithStateAndLog(t *testing.T) {
+	img := needDocker(t)
+	dir := filepath.Join(t.TempDir(), "stand")
+	os.MkdirAll(dir, 0o755)
+	file := filepath.Join(dir, "compose.yaml")
+	os.WriteFile(file, []byte(`services:
+  primary:
+    image: ${PG_IMAGE:-postgres:17}
+    entrypoint: ["sh", "-c", "echo 'FATAL:  configuration file contains errors'; exit 3"]
+`), 0o644)
+	s, err := New(context.Background(), Config{ComposeFile: file, Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	steps, _ := course.ParseHostSteps("docker compose up -d")
+	var out strings.Builder
+	err = s.Host(context.Background(), steps[0], &out)
+	if err == nil || !strings.Contains(err.Error(), "primary exited (3) while starting") ||
+		!strings.Contains(err.Error(), "configuration file contains errors") {
+		t.Errorf("got %v", err)
+	}
+	if !strings.Contains(out.String(), "Container stand-primary-1 Started") {
+		t.Errorf("what compose printed is lost: %q", out.String())
+	}
+}
+
+// TestReadinessExecsNothing: waiting for a service to be ready, and
+// reporting its state, runs no process in its container (each `docker
+// exec` costs more CPU than PostgreSQL's start on a loaded machine).
+func TestReadinessExecsNothing(t *testing.T) {
+	img := needDocker(t)
+	dir := filepath.Join(t.TempDir(), "stand")
+	os.MkdirAll(dir, 0o755)
+	file := filepath.Join(dir, "compose.yaml")
+	// No healthcheck: Docker itself would exec it.
+	os.WriteFile(file, []byte(strings.Replace(testCompose, "    healthcheck:", "    x-healthcheck:", 1)), 0o644)
+	s, err := New(context.Background(), Config{ComposeFile: file, Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	since := time.Now()
+	out := host(t, s, "docker compose up -d\ndocker compose restart primary")
+	if !strings.Contains(out, "primary  accepting connections") {
+		t.Fatalf("output %q", out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ev := s.cli.Events(ctx, client.EventsListOptions{
+		Since: fmt.Sprint(since.Unix()), Until: fmt.Sprint(time.Now().Unix() + 1),
+		Filters: make(client.Filters).Add("label", Label+"="+s.Project()).Add("type", "container"),
+	})
+	var execs []string
+	for done := false; !done; {
+		select {
+		case m := <-ev.Messages:
+			if strings.HasPrefix(string(m.Action), "exec_create") {
+				execs = append(execs, string(m.Action))
+			}
+		case err := <-ev.Err:
+			if !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			done = true
+		}
+	}
+	if len(execs) > 0 {
+		t.Errorf("%d processes run in the container while waiting: %v", len(execs), execs)
 	}
 }
