@@ -36,7 +36,7 @@ type server struct {
 	port uint16
 }
 
-func startServer(t *testing.T) *server {
+func startServer(t testing.TB) *server {
 	t.Helper()
 	ctx := context.Background()
 	c, err := testcontainers.Run(ctx, image,
@@ -128,7 +128,7 @@ func (s *server) client(ctx context.Context, argv []string, w io.Writer) (int, e
 }
 
 // freshDB (re)creates an empty database so neither run sees the other's state.
-func (s *server) freshDB(t *testing.T, db string) {
+func (s *server) freshDB(t testing.TB, db string) {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := Connect(ctx, s.connString("postgres"))

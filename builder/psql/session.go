@@ -28,7 +28,7 @@ type Session struct {
 	// What psql keeps on the client side of a session.
 	maxRows, maxBytes int // limits of one result; MaxResultRows, MaxResultBytes unless SetLimits
 
-	expanded expandedMode     // \x
+	expanded expandedMode      // \x
 	vars     map[string]string // \set, \gset
 	client   Client            // runs psql in the node's container, for describe commands
 }

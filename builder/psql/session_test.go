@@ -160,7 +160,7 @@ func testAlive(t *testing.T, srv *server) {
 	}
 }
 
-func (s *server) connect(t *testing.T, db string) *Session {
+func (s *server) connect(t testing.TB, db string) *Session {
 	t.Helper()
 	sess, err := Connect(context.Background(), s.connString(db))
 	if err != nil {
@@ -171,7 +171,7 @@ func (s *server) connect(t *testing.T, db string) *Session {
 }
 
 // run runs a script that must not fail and returns its output.
-func run(t *testing.T, s *Session, script string) string {
+func run(t testing.TB, s *Session, script string) string {
 	t.Helper()
 	var b strings.Builder
 	if errored, err := s.Run(context.Background(), script, &b); errored || err != nil {
