@@ -181,7 +181,7 @@ func prefixFold(word, v string, n int) bool {
 
 // lexArgs splits meta-command arguments as psql does for ordinary
 // arguments (psqlscanslash.l, OT_NORMAL): blanks separate them, '…' quotes
-// with ” and backslash escapes, "…" is kept with its quotes, and :NAME,
+// with doubled quotes and backslash escapes, "…" is kept with its quotes, and :NAME,
 // :'NAME', :"NAME" are replaced by the variable's value (as written when
 // the variable is not set; vars may be nil).
 func lexArgs(text string, vars map[string]string) ([]string, error) {

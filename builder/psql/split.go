@@ -23,7 +23,7 @@ type statement struct {
 }
 
 // part is literal statement text, or a psql variable reference :NAME,
-// :'NAME' or :"NAME" (quote 0, '\” or '"'), which psql replaces by the
+// :'NAME' or :"NAME" (quote 0, a single or a double quote), which psql replaces by the
 // variable's value, quoted as a literal or as an identifier, when the
 // variable is set, and sends as written when it is not.
 type part struct {
