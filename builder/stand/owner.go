@@ -238,7 +238,7 @@ func cleanLeftovers(ctx context.Context, cli *client.Client, skip string, me own
 			if l.Owner.PID != 0 {
 				why = fmt.Sprintf("its build, pid %d on %s, cannot be checked from here", l.Owner.PID, l.Owner.Host)
 			}
-			logf("stand %s may be left over (%s): %s; to remove it: %s", l.Project, why, strings.Join(l.Items, ", "), RemoveCommand(l.Project))
+			logf("leftover stand %s? (%s) %s; to remove it: %s", l.Project, why, strings.Join(l.Items, ", "), RemoveCommand(l.Project))
 		}
 	}
 	if len(errs) > 0 {

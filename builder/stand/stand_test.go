@@ -275,7 +275,7 @@ func TestKilledBuildLeftovers(t *testing.T) {
 		t.Errorf("the other host's stand was touched: %v", left)
 	}
 	if !strings.Contains(log.String(), "removed stand "+project) || strings.Contains(log.String(), live) ||
-		!strings.Contains(log.String(), "stand "+far+" may be left over") || !strings.Contains(log.String(), RemoveCommand(far)) {
+		!strings.Contains(log.String(), "leftover stand "+far+"? ") || !strings.Contains(log.String(), RemoveCommand(far)) {
 		t.Errorf("log:\n%s", log.String())
 	}
 }
