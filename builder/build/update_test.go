@@ -40,8 +40,8 @@ func (s *scriptStand) Shell(_ context.Context, _, _, script string, _ time.Durat
 
 func (s *scriptStand) Host(context.Context, course.HostStep, io.Writer) error { return nil }
 func (s *scriptStand) Logs(context.Context, string, int) string               { return "" }
-func (s *scriptStand) Sample(context.Context, string, string) (float64, error) {
-	return 0, nil
+func (s *scriptStand) Sample(context.Context, string, string) ([]string, []float64, error) {
+	return []string{"v"}, []float64{0}, nil
 }
 
 // The chapter under update: a table with placeholders and psql's trailing

@@ -1,13 +1,17 @@
 // Package chart draws a probe's samples as an SVG line chart: time on the
-// x axis, the probe's value on the y axis, and a numbered dashed line where
-// each sampled block started. Colours come from CSS classes, so the chart
+// x axis, the probe's values on the y axis — one line per column of the
+// probe's query, with a legend naming the columns when there are several —
+// and a numbered dashed line where each sampled block started. Colours
+// come from CSS classes (chart-line-1 … chart-line-MaxLines), so the chart
 // follows the page's light or dark theme.
 package chart
 
 import (
+	"errors"
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,12 +19,53 @@ import (
 	"replcourse/builder/course"
 )
 
-// Geometry of the drawing, in SVG user units.
+// Geometry of the drawing, in SVG user units. The plot's top and height
+// depend on the legend's rows (see layout).
 const (
-	width, height            = 720, 300
-	left, right, top, bottom = 72, 16, 16, 44
-	plotW, plotH             = width - left - right, height - top - bottom
+	width, height    = 720, 300
+	left, right      = 72, 16
+	margin, bottom   = 16, 44
+	plotW            = width - left - right
+	legendRow        = 20 // height of a row of the legend
+	legendSwatch     = 24 // length of a legend entry's line sample
+	legendCharWidth  = 7.5
+	legendEntrySpace = 18
 )
+
+// MaxLines is the most columns a probe's query may return: the theme has
+// a colour and a dash pattern for each line (chart-line-1 … chart-line-6).
+const MaxLines = 6
+
+// layout is where the plot sits: below the legend's rows, if any.
+type layout struct {
+	top, plotH float64
+	legend     []legendEntry
+}
+
+type legendEntry struct {
+	x, y float64
+	name string
+}
+
+// layoutOf places the legend of s's columns (none for a single column)
+// in rows across the picture's width and the plot below it.
+func layoutOf(s *course.Series) layout {
+	l := layout{top: margin}
+	if len(s.Columns) > 1 {
+		x, row := float64(left), 0
+		for _, name := range s.Columns {
+			w := legendSwatch + 6 + float64(len([]rune(name)))*legendCharWidth
+			if x > left && x+w > width-right {
+				x, row = left, row+1
+			}
+			l.legend = append(l.legend, legendEntry{x: x, y: margin + float64(row)*legendRow + legendRow/2, name: name})
+			x += w + legendEntrySpace
+		}
+		l.top = margin + float64(row+1)*legendRow + 6
+	}
+	l.plotH = height - l.top - bottom
+	return l
+}
 
 // MaxValue is the largest magnitude a chart draws: 2^53, the largest
 // integer a float64 holds exactly (8 PiB as bytes). Up to it the axis's
@@ -28,18 +73,40 @@ const (
 // more likely a wrong probe query than a measurement.
 const MaxValue = 1 << 53
 
-// Check returns an error describing the first sample the chart cannot
-// draw: a value that is not a finite number (NaN, ±Inf), a value whose
-// magnitude is over MaxValue, or a point or mark timed before the start.
+// Check returns an error describing the first thing in s the chart cannot
+// draw: columns without a name, with the same name or more than MaxLines
+// of them; a point with another number of values than there are columns;
+// a value that is not a finite number (NaN, ±Inf) or whose magnitude is
+// over MaxValue; a point or mark timed before the start.
 func Check(s *course.Series) error {
-	for _, p := range s.Points {
+	if len(s.Points) > 0 && len(s.Columns) == 0 {
+		return errors.New("the samples have no columns")
+	}
+	if len(s.Columns) > MaxLines {
+		return fmt.Errorf("the query returns %d columns; a chart draws at most %d lines, one per column", len(s.Columns), MaxLines)
+	}
+	for i, c := range s.Columns {
 		switch {
-		case math.IsNaN(p.V) || math.IsInf(p.V, 0):
-			return fmt.Errorf("the sample at %s is %v, not a number a chart can draw", seconds(p.T), p.V)
-		case math.Abs(p.V) > MaxValue:
-			return fmt.Errorf("the sample at %s is %g, beyond the ±%d a chart draws", seconds(p.T), p.V, int64(MaxValue))
-		case p.T < 0:
+		case c == "":
+			return fmt.Errorf("column %d of the query has no name; the chart's legend names each line by its column", i+1)
+		case slices.Contains(s.Columns[:i], c):
+			return fmt.Errorf("the query returns two columns named %q; the chart's legend names each line by its column (use AS)", c)
+		}
+	}
+	for _, p := range s.Points {
+		if len(p.V) != len(s.Columns) {
+			return fmt.Errorf("the sample at %s has %d values for %d columns", seconds(p.T), len(p.V), len(s.Columns))
+		}
+		if p.T < 0 {
 			return fmt.Errorf("a sample is timed %s, before the probe started", seconds(p.T))
+		}
+		for i, v := range p.V {
+			switch {
+			case math.IsNaN(v) || math.IsInf(v, 0):
+				return fmt.Errorf("the sample at %s%s is %v, not a number a chart can draw", seconds(p.T), of(s, i), v)
+			case math.Abs(v) > MaxValue:
+				return fmt.Errorf("the sample at %s%s is %g, beyond the ±%d a chart draws", seconds(p.T), of(s, i), v, int64(MaxValue))
+			}
 		}
 	}
 	for _, m := range s.Marks {
@@ -50,6 +117,14 @@ func Check(s *course.Series) error {
 	return nil
 }
 
+// of names column i in a message when the query has several.
+func of(s *course.Series, i int) string {
+	if len(s.Columns) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (column %s)", s.Columns[i])
+}
+
 // SVG returns the chart of s as an inline <svg> element. id must be unique
 // in the page; it ties the title and description to the image. A series
 // Check rejects is an error: no picture is drawn of values it cannot place.
@@ -58,33 +133,44 @@ func SVG(s *course.Series, id string) (string, error) {
 		return "", err
 	}
 	xMax := xRange(s)
+	l := layoutOf(s)
 	y := yScaleOf(s)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, width, height, id, id)
 	fmt.Fprintf(&b, `<title id="%s-t">%s over time</title>`, id, html.EscapeString(label(s)))
 	fmt.Fprintf(&b, `<desc id="%s-d">%s</desc>`, id, html.EscapeString(Describe(s)))
-	yAxis(&b, s, y)
-	xAxis(&b, xMax, y)
-	marks(&b, s, xMax)
-	line(&b, s, xMax, y)
+	legend(&b, l)
+	yAxis(&b, s, y, l)
+	xAxis(&b, xMax, y, l)
+	marks(&b, s, xMax, l)
+	lines(&b, s, xMax, y, l)
 	b.WriteString(`</svg>`)
 	return b.String(), nil
 }
 
-// Describe summarises the series in words, for the image's description.
+// Describe summarises the series in words, for the image's description:
+// the number of samples and their span, then each column's peak and last
+// value (named when there are several columns).
 func Describe(s *course.Series) string {
 	if len(s.Points) == 0 {
 		return "No samples were taken."
 	}
-	peak := s.Points[0]
-	for _, p := range s.Points {
-		if p.V > peak.V {
-			peak = p
-		}
-	}
 	last := s.Points[len(s.Points)-1]
-	return fmt.Sprintf("%d samples over %s; peak %s at %s; last %s.",
-		len(s.Points), seconds(last.T), format(s, peak.V), seconds(peak.T), format(s, last.V))
+	out := fmt.Sprintf("%d samples over %s", len(s.Points), seconds(last.T))
+	for i := range s.Columns {
+		peak := s.Points[0]
+		for _, p := range s.Points {
+			if p.V[i] > peak.V[i] {
+				peak = p
+			}
+		}
+		sep := "; "
+		if len(s.Columns) > 1 {
+			sep = "; " + s.Columns[i] + ": "
+		}
+		out += fmt.Sprintf("%speak %s at %s, last %s", sep, format(s, peak.V[i]), seconds(peak.T), format(s, last.V[i]))
+	}
+	return out + "."
 }
 
 func label(s *course.Series) string {
@@ -121,7 +207,9 @@ const maxTicks = 12
 func yScaleOf(s *course.Series) yScale {
 	lowest, highest := 0.0, 0.0
 	for _, p := range s.Points {
-		lowest, highest = min(lowest, p.V), max(highest, p.V)
+		for _, v := range p.V {
+			lowest, highest = min(lowest, v), max(highest, v)
+		}
 	}
 	if lowest == 0 && highest == 0 {
 		return yScale{lo: 0, hi: 1, step: 1.0 / float64(divisions(s, 1))}
@@ -205,28 +293,40 @@ func px(t time.Duration, xMax time.Duration) float64 {
 	return left + float64(t)/float64(xMax)*plotW
 }
 
-func py(v float64, y yScale) float64 {
-	return top + plotH - (v-y.lo)/(y.hi-y.lo)*plotH
+func py(v float64, y yScale, l layout) float64 {
+	return l.top + l.plotH - (v-y.lo)/(y.hi-y.lo)*l.plotH
+}
+
+// legend draws, for several columns, each column's name after a sample
+// of its line.
+func legend(b *strings.Builder, l layout) {
+	for i, e := range l.legend {
+		fmt.Fprintf(b, `<line class="chart-line chart-line-%d" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`,
+			i+1, e.x, e.y, e.x+legendSwatch, e.y)
+		fmt.Fprintf(b, `<text class="chart-legend-name" x="%.1f" y="%.1f" dominant-baseline="middle">%s</text>`,
+			e.x+legendSwatch+6, e.y, html.EscapeString(e.name))
+	}
 }
 
 // yAxis draws a grid line and a label at each tick, from y.lo to y.hi.
-func yAxis(b *strings.Builder, s *course.Series, y yScale) {
+func yAxis(b *strings.Builder, s *course.Series, y yScale, l layout) {
 	first := int(math.Round(y.lo / y.step))
 	last := int(math.Round(y.hi / y.step))
 	for k := first; k <= last && k-first < maxTicks; k++ {
 		v := float64(k) * y.step
-		at := py(v, y)
+		at := py(v, y, l)
 		fmt.Fprintf(b, `<line class="chart-grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, at, width-right, at)
 		fmt.Fprintf(b, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, at, format(s, v))
 	}
-	fmt.Fprintf(b, `<text class="chart-label" x="14" y="%d" text-anchor="middle" transform="rotate(-90 14 %d)">%s</text>`,
-		top+plotH/2, top+plotH/2, html.EscapeString(label(s)))
+	mid := l.top + l.plotH/2
+	fmt.Fprintf(b, `<text class="chart-label" x="14" y="%.1f" text-anchor="middle" transform="rotate(-90 14 %.1f)">%s</text>`,
+		mid, mid, html.EscapeString(label(s)))
 }
 
 // xAxis draws the time axis at the value 0 (the bottom of the plot unless
 // a sample is negative) and a label every round number of seconds.
-func xAxis(b *strings.Builder, xMax time.Duration, y yScale) {
-	at := py(0, y)
+func xAxis(b *strings.Builder, xMax time.Duration, y yScale, l layout) {
+	at := py(0, y, l)
 	fmt.Fprintf(b, `<line class="chart-axis" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, at, width-right, at)
 	span := xMax.Seconds()
 	step := niceCeil(span / 5)
@@ -236,31 +336,35 @@ func xAxis(b *strings.Builder, xMax time.Duration, y yScale) {
 			break
 		}
 		x := px(time.Duration(t*float64(time.Second)), xMax)
-		fmt.Fprintf(b, `<text class="chart-tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, top+plotH+16, trimFloat(t)+" s")
+		fmt.Fprintf(b, `<text class="chart-tick" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x, l.top+l.plotH+16, trimFloat(t)+" s")
 	}
 	fmt.Fprintf(b, `<text class="chart-label" x="%d" y="%d" text-anchor="middle">time since the first sampled block</text>`, left+plotW/2, height-6)
 }
 
-func marks(b *strings.Builder, s *course.Series, xMax time.Duration) {
+func marks(b *strings.Builder, s *course.Series, xMax time.Duration, l layout) {
 	for i, m := range s.Marks {
 		x := px(m.T, xMax)
-		fmt.Fprintf(b, `<line class="chart-mark" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/>`, x, top, x, top+plotH)
-		fmt.Fprintf(b, `<text class="chart-mark-label" x="%.1f" y="%d" text-anchor="start">%d</text>`, x+3, top+10, i+1)
+		fmt.Fprintf(b, `<line class="chart-mark" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, x, l.top, x, l.top+l.plotH)
+		fmt.Fprintf(b, `<text class="chart-mark-label" x="%.1f" y="%.1f" text-anchor="start">%d</text>`, x+3, l.top+10, i+1)
 	}
 }
 
-func line(b *strings.Builder, s *course.Series, xMax time.Duration, y yScale) {
+// lines draws one polyline per column, the first column last so that it
+// stays visible where lines coincide.
+func lines(b *strings.Builder, s *course.Series, xMax time.Duration, y yScale, l layout) {
 	if len(s.Points) == 0 {
 		return
 	}
-	b.WriteString(`<polyline class="chart-line" fill="none" points="`)
-	for i, p := range s.Points {
-		if i > 0 {
-			b.WriteByte(' ')
+	for i := len(s.Columns) - 1; i >= 0; i-- {
+		fmt.Fprintf(b, `<polyline class="chart-line chart-line-%d" fill="none" points="`, i+1)
+		for j, p := range s.Points {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(b, "%.1f,%.1f", px(p.T, xMax), py(p.V[i], y, l))
 		}
-		fmt.Fprintf(b, "%.1f,%.1f", px(p.T, xMax), py(p.V, y))
+		b.WriteString(`"/>`)
 	}
-	b.WriteString(`"/>`)
 }
 
 // byteUnits are the binary prefixes of a byte count; MaxValue is 8 PiB.

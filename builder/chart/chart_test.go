@@ -16,10 +16,11 @@ func series() *course.Series {
 	p := &course.Probe{Name: "lag", Label: "replay lag (bytes)"}
 	b1 := &course.Block{Code: "INSERT …"}
 	return &course.Series{
-		Probe: p,
+		Probe:   p,
+		Columns: []string{"pg_wal_lsn_diff"},
 		Points: []course.Point{
-			{T: 0, V: 0}, {T: 100 * time.Millisecond, V: 2 << 20}, {T: 300 * time.Millisecond, V: 9 << 20},
-			{T: 500 * time.Millisecond, V: 0},
+			{T: 0, V: []float64{0}}, {T: 100 * time.Millisecond, V: []float64{2 << 20}}, {T: 300 * time.Millisecond, V: []float64{9 << 20}},
+			{T: 500 * time.Millisecond, V: []float64{0}},
 		},
 		Marks: []course.Mark{{T: 0, Block: b1}, {T: 400 * time.Millisecond, Block: b1}},
 	}
@@ -65,7 +66,7 @@ func TestNiceCeil(t *testing.T) {
 
 func TestTicksAreRoundNumbers(t *testing.T) {
 	s := series()
-	s.Points = []course.Point{{T: 0, V: 0}, {T: time.Second, V: 4.4 * (1 << 20)}}
+	s.Points = []course.Point{{T: 0, V: []float64{0}}, {T: time.Second, V: []float64{4.4 * (1 << 20)}}}
 	svg, err := SVG(s, "c")
 	if err != nil {
 		t.Fatal(err)
@@ -109,8 +110,9 @@ func TestOutOfRangeSamplesAreErrors(t *testing.T) {
 	for _, v := range []float64{1.7e308, -1.7e308, math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN(), MaxValue * 2} {
 		for _, lbl := range []string{"replay lag (bytes)", "seconds"} {
 			s := &course.Series{
-				Probe:  &course.Probe{Name: "lag", Label: lbl},
-				Points: []course.Point{{T: 0, V: 1}, {T: 1500 * time.Millisecond, V: v}},
+				Probe:   &course.Probe{Name: "lag", Label: lbl},
+				Columns: []string{"lag"},
+				Points:  []course.Point{{T: 0, V: []float64{1}}, {T: 1500 * time.Millisecond, V: []float64{v}}},
 			}
 			svg, err := svgWithin(t, s)
 			if err == nil {
@@ -122,7 +124,7 @@ func TestOutOfRangeSamplesAreErrors(t *testing.T) {
 			}
 		}
 	}
-	s := &course.Series{Probe: &course.Probe{Name: "x"}, Points: []course.Point{{T: -time.Second, V: 1}}}
+	s := &course.Series{Probe: &course.Probe{Name: "x"}, Columns: []string{"x"}, Points: []course.Point{{T: -time.Second, V: []float64{1}}}}
 	if _, err := svgWithin(t, s); err == nil {
 		t.Error("a sample timed before the start was drawn")
 	}
@@ -138,9 +140,9 @@ func TestEveryDrawableSeriesIsFinite(t *testing.T) {
 		{0, 0}, {-3, 7}, {-0.004, 0.002}, {1023.9}, {1 << 40, 3}, {-2 << 20, 9 << 20},
 	} {
 		for _, lbl := range []string{"replay lag (bytes)", "seconds"} {
-			s := &course.Series{Probe: &course.Probe{Name: "p", Label: lbl}}
+			s := &course.Series{Probe: &course.Probe{Name: "p", Label: lbl}, Columns: []string{"v"}}
 			for i, v := range vs {
-				s.Points = append(s.Points, course.Point{T: time.Duration(i) * time.Second, V: v})
+				s.Points = append(s.Points, course.Point{T: time.Duration(i) * time.Second, V: []float64{v}})
 			}
 			svg, err := svgWithin(t, s)
 			if err != nil {
@@ -173,7 +175,7 @@ func TestEveryDrawableSeriesIsFinite(t *testing.T) {
 
 func TestNegativeSamplesGetTheirOwnTicks(t *testing.T) {
 	s := series()
-	s.Points = []course.Point{{T: 0, V: -1 << 20}, {T: time.Second, V: 4.4 * (1 << 20)}}
+	s.Points = []course.Point{{T: 0, V: []float64{-1 << 20}}, {T: time.Second, V: []float64{4.4 * (1 << 20)}}}
 	svg, err := SVG(s, "c")
 	if err != nil {
 		t.Fatal(err)
@@ -181,6 +183,121 @@ func TestNegativeSamplesGetTheirOwnTicks(t *testing.T) {
 	for _, want := range []string{">-1 MiB<", ">0 B<", ">5 MiB<"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("no tick %s", want)
+		}
+	}
+}
+
+// lagStages is a probe of four columns, as chapter 7 samples the pipeline.
+func lagStages() *course.Series {
+	return &course.Series{
+		Probe:   &course.Probe{Name: "stages", Label: "lag behind the primary (bytes)"},
+		Columns: []string{"sent", "write", "flush", "replay"},
+		Points: []course.Point{
+			{T: 0, V: []float64{0, 0, 0, 0}},
+			{T: 500 * time.Millisecond, V: []float64{0, 8192, 8192, 3 << 20}},
+			{T: time.Second, V: []float64{0, 0, 0, 0}},
+		},
+		Marks: []course.Mark{{T: 0, Block: &course.Block{Code: "pgbench …"}}},
+	}
+}
+
+// TestSeveralColumnsDrawOneLineEach: each column is its own line, in its
+// own colour class, named in a legend above the plot, on one shared axis.
+func TestSeveralColumnsDrawOneLineEach(t *testing.T) {
+	svg, err := SVG(lagStages(), "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
+		t.Fatalf("not well-formed XML: %v", err)
+	}
+	if n := strings.Count(svg, "<polyline"); n != 4 {
+		t.Errorf("%d lines for 4 columns", n)
+	}
+	for i, name := range []string{"sent", "write", "flush", "replay"} {
+		if !strings.Contains(svg, fmt.Sprintf(`<polyline class="chart-line chart-line-%d"`, i+1)) {
+			t.Errorf("no line of class chart-line-%d", i+1)
+		}
+		if !regexp.MustCompile(`<text class="chart-legend-name"[^>]*>` + name + `</text>`).MatchString(svg) {
+			t.Errorf("the legend does not name %s", name)
+		}
+	}
+	// One axis: the largest value of any column sets it.
+	if !strings.Contains(svg, ">3 MiB<") {
+		t.Error("the axis does not reach the largest column's peak")
+	}
+	want := "3 samples over 1 s; sent: peak 0 B at 0 s, last 0 B; write: peak 8 KiB at 0.5 s, last 0 B; flush: peak 8 KiB at 0.5 s, last 0 B; replay: peak 3 MiB at 0.5 s, last 0 B."
+	if got := Describe(lagStages()); got != want {
+		t.Errorf("description\n got %s\nwant %s", got, want)
+	}
+	// The legend sits above the plot: every legend entry above the top grid line.
+	l := layoutOf(lagStages())
+	for _, e := range l.legend {
+		if e.y >= l.top {
+			t.Errorf("legend entry %s at y=%v, inside the plot starting at %v", e.name, e.y, l.top)
+		}
+	}
+}
+
+func TestOneColumnHasNoLegend(t *testing.T) {
+	svg, err := SVG(series(), "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(svg, "chart-legend-name") || strings.Count(svg, "<polyline") != 1 {
+		t.Errorf("a one-column chart with a legend or other than one line: %s", svg)
+	}
+	if strings.Contains(Describe(series()), "pg_wal_lsn_diff") {
+		t.Error("a one-column description names its column")
+	}
+}
+
+// TestLongColumnNamesWrapTheLegend: the longest names PostgreSQL allows
+// (63 bytes), as many as a chart draws, stay inside the picture.
+func TestLongColumnNamesWrapTheLegend(t *testing.T) {
+	s := &course.Series{Probe: &course.Probe{Name: "p"}}
+	for i := range MaxLines {
+		s.Columns = append(s.Columns, strings.Repeat(string(rune('a'+i)), 63))
+	}
+	s.Points = []course.Point{{T: 0, V: make([]float64, MaxLines)}, {T: time.Second, V: []float64{1, 2, 3, 4, 5, 6}}}
+	svg, err := SVG(s, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := layoutOf(s)
+	for _, e := range l.legend {
+		if end := e.x + legendSwatch + 6 + 63*legendCharWidth; end > width {
+			t.Errorf("legend entry ends at %v, past the picture's %d", end, width)
+		}
+	}
+	if l.plotH < height/3 {
+		t.Errorf("the legend leaves a plot %v high", l.plotH)
+	}
+	if strings.Count(svg, "<polyline") != MaxLines {
+		t.Error("not one line per column")
+	}
+}
+
+// TestColumnShapesTheChartCannotDraw: each is an error naming what is
+// wrong, never a picture.
+func TestColumnShapesTheChartCannotDraw(t *testing.T) {
+	pt := func(vs ...float64) []course.Point { return []course.Point{{T: 0, V: vs}} }
+	for _, tc := range []struct {
+		cols   []string
+		points []course.Point
+		want   string
+	}{
+		{[]string{"a", "a"}, pt(1, 2), `two columns named "a"`},
+		{[]string{"a", ""}, pt(1, 2), "column 2 of the query has no name"},
+		{[]string{"1", "2", "3", "4", "5", "6", "7"}, pt(1, 2, 3, 4, 5, 6, 7), "returns 7 columns; a chart draws at most 6"},
+		{[]string{"a", "b"}, pt(1), "the sample at 0 s has 1 values for 2 columns"},
+		{nil, pt(1), "the samples have no columns"},
+		{[]string{"a", "b"}, pt(1, math.NaN()), "the sample at 0 s (column b) is NaN"},
+	} {
+		s := &course.Series{Probe: &course.Probe{Name: "p"}, Columns: tc.cols, Points: tc.points}
+		svg, err := SVG(s, "c")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: error %v, want %q (drawn: %.80s)", tc.cols, tc.points, err, tc.want, svg)
 		}
 	}
 }

@@ -10,15 +10,18 @@ type Probe struct {
 	Name  string
 	Node  string
 	Every time.Duration
-	Query string // returns one number
-	Label string // what the number is, for the chart's axis
+	// Query returns one row of numbers: each column is one line of the
+	// chart, named by the column's name (one column: one line, no names).
+	Query string
+	Label string // what the numbers are, for the chart's axis
 	Pos   Pos
 }
 
-// Point is one sample: time since the probe started, and the value.
+// Point is one sample: time since the probe started, and one value per
+// column of the probe's query, in the order of Series.Columns.
 type Point struct {
 	T time.Duration
-	V float64
+	V []float64
 }
 
 // Mark is the moment a sampled block started.
@@ -29,8 +32,12 @@ type Mark struct {
 
 // Series is what a probe recorded in this build.
 type Series struct {
-	Probe  *Probe
-	Points []Point
-	Marks  []Mark
-	Errors int // samples that failed (e.g. while a node restarted)
+	Probe *Probe
+	// Columns are the names of the query's columns, as the server returned
+	// them with the first sample that succeeded; every point holds one
+	// value per column. Empty when no sample succeeded.
+	Columns []string
+	Points  []Point
+	Marks   []Mark
+	Errors  int // samples that failed (e.g. while a node restarted)
 }

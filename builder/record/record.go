@@ -65,13 +65,14 @@ type Block struct {
 }
 
 // Series is what one probe sampled; marks name blocks by their index in
-// the run.
+// the run. Each point holds its time, then one value per column.
 type Series struct {
-	Chapter string       `json:"chapter"`
-	Probe   string       `json:"probe"`
-	Points  [][2]float64 `json:"points"` // [ns since the probe started, value]
-	Marks   [][2]int64   `json:"marks"`  // [ns since the probe started, block index]
-	Errors  int          `json:"errors,omitempty"`
+	Chapter string      `json:"chapter"`
+	Probe   string      `json:"probe"`
+	Columns []string    `json:"columns"` // the query's column names
+	Points  [][]float64 `json:"points"`  // [ns since the probe started, value of each column…]
+	Marks   [][2]int64  `json:"marks"`   // [ns since the probe started, block index]
+	Errors  int         `json:"errors,omitempty"`
 }
 
 // Env is what the results depend on besides the blocks.

@@ -3,6 +3,7 @@ package record
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,8 +69,8 @@ func TestRoundTrip(t *testing.T) {
 			bs[1]: {Output: "0/3000148\n", Exit: 0, Elapsed: 2 * time.Second, Attempts: 3},
 		},
 		Vars: check.Captures{"at": "0/3000148"},
-		Series: map[*course.Probe]*course.Series{p: {Probe: p, Errors: 1,
-			Points: []course.Point{{T: 0, V: 0}, {T: 50 * time.Millisecond, V: 8192.5}},
+		Series: map[*course.Probe]*course.Series{p: {Probe: p, Errors: 1, Columns: []string{"write", "replay"},
+			Points: []course.Point{{T: 0, V: []float64{0, 0}}, {T: 50 * time.Millisecond, V: []float64{16, 8192.5}}},
 			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
 	}
 	path := filepath.Join(t.TempDir(), "verified", "record.json")
@@ -93,7 +94,8 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("results: %+v vars %v", got.Blocks[bs2[1]], got.Vars)
 	}
 	s := got.Series[ch2.Probes["lag"]]
-	if s == nil || len(s.Points) != 2 || s.Points[1].V != 8192.5 || s.Marks[1].Block != bs2[1] || s.Errors != 1 {
+	if s == nil || len(s.Points) != 2 || !slices.Equal(s.Points[1].V, []float64{16, 8192.5}) ||
+		!slices.Equal(s.Columns, []string{"write", "replay"}) || s.Marks[1].Block != bs2[1] || s.Errors != 1 {
 		t.Errorf("series: %+v", s)
 	}
 	if tm := r.Timings(); len(tm) != 2 || tm[1] != 2*time.Second {
@@ -138,8 +140,8 @@ func goodRecord(t *testing.T, bs []*course.Block) *Record {
 			bs[0]: {Output: "0/3000148\n", Captures: map[string]string{"at": "0/3000148"}, Duration: time.Millisecond, Elapsed: 2 * time.Millisecond, Attempts: 1},
 			bs[1]: {Output: "0/3000148\n", Duration: time.Millisecond, Elapsed: 300 * time.Millisecond, Attempts: 2},
 		},
-		Series: map[*course.Probe]*course.Series{p: {Probe: p,
-			Points: []course.Point{{T: 0, V: 0}, {T: 50 * time.Millisecond, V: 8192}},
+		Series: map[*course.Probe]*course.Series{p: {Probe: p, Columns: []string{"lag"},
+			Points: []course.Point{{T: 0, V: []float64{0}}, {T: 50 * time.Millisecond, V: []float64{8192}}},
 			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
 	}
 	r := New(env, bs, res, Verified{At: time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC), Server: "PostgreSQL 17.6", Image: "postgres:17 abc"})
@@ -182,7 +184,17 @@ func TestRecordedResultsAreChecked(t *testing.T) {
 		{"mark missing", func(r *Record) { r.Series[0].Marks = r.Series[0].Marks[:1] }, "the recorded samples of probe lag are not what a run records: 1 marks for 2 sampled blocks"},
 		{"mark out of range", func(r *Record) { r.Series[0].Marks[1][1] = 99 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 99), want block 1"},
 		{"marks going back", func(r *Record) { r.Series[0].Marks[0][0] = 50e6 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 1), want block 1 no earlier than 50000000 ns"},
-		{"points going back", func(r *Record) { r.Series[0].Points[0][0] = 60e6 }, "the recorded samples of probe lag are not what a run records: point (5e+07, 8192) after 6e+07"},
+		{"points going back", func(r *Record) { r.Series[0].Points[0][0] = 60e6 }, "the recorded samples of probe lag are not what a run records: point [5e+07 8192] after 6e+07"},
+		{"point time not whole nanoseconds", func(r *Record) { r.Series[0].Points[1][0] = 50e6 + 0.5 }, "the recorded samples of probe lag are not what a run records: point [5.00000005e+07 8192] after 0"},
+		{"point with a value too many", func(r *Record) { r.Series[0].Points[1] = append(r.Series[0].Points[1], 1) }, "the recorded samples of probe lag are not what a run records: point [5e+07 8192 1], not a time and 1 values"},
+		{"point without its value", func(r *Record) { r.Series[0].Points[0] = r.Series[0].Points[0][:1] }, "the recorded samples of probe lag are not what a run records: point [0], not a time and 1 values"},
+		{"columns missing", func(r *Record) { r.Series[0].Columns = nil }, "the recorded samples of probe lag are not what a run records: 2 points without columns"},
+		{"column added", func(r *Record) { r.Series[0].Columns = append(r.Series[0].Columns, "flush") }, "the recorded samples of probe lag are not what a run records: point [0 0], not a time and 2 values"},
+		{"columns repeated", func(r *Record) {
+			r.Series[0].Columns = []string{"lag", "lag"}
+			r.Series[0].Points = [][]float64{{0, 1, 1}}
+		}, `the recorded samples of probe lag are not what a run records: columns ["lag" "lag"], not the distinct names a query returns`},
+		{"column without a name", func(r *Record) { r.Series[0].Columns = []string{""} }, `the recorded samples of probe lag are not what a run records: columns [""], not the distinct names a query returns`},
 		{"negative failed samples", func(r *Record) { r.Series[0].Errors = -1 }, "the recorded samples of probe lag are not what a run records: -1 failed samples"},
 		{"series missing", func(r *Record) { r.Series = nil }, "07-lag.md:14: the record has no samples of probe lag, which this block samples"},
 		{"series twice", func(r *Record) { r.Series = append(r.Series, r.Series[0]) }, "the record holds two series of probe lag"},
@@ -272,7 +284,7 @@ func FuzzUse(f *testing.F) {
 	res := &run.Results{Blocks: map[*course.Block]*course.Result{
 		bs[0]: {Output: "0/3000148\n", Captures: map[string]string{"at": "0/3000148"}, Attempts: 1},
 		bs[1]: {Output: "0/3000148\n", Attempts: 1},
-	}, Series: map[*course.Probe]*course.Series{p: {Probe: p, Points: []course.Point{{T: 1, V: 2}},
+	}, Series: map[*course.Probe]*course.Series{p: {Probe: p, Columns: []string{"v"}, Points: []course.Point{{T: 1, V: []float64{2}}},
 		Marks: []course.Mark{{T: 0, Block: bs[0]}, {T: 1, Block: bs[1]}}}}}
 	if err := New(env, bs, res, Verified{At: time.Unix(1, 0), Server: "s", Image: "i"}).Write(good); err != nil {
 		f.Fatal(err)
@@ -286,6 +298,8 @@ func FuzzUse(f *testing.F) {
 		{`"marks": [`, `"marks": [[0, -1], [0, 99], `},
 		{`"blocks": [`, `"blocks": [{}, `},
 		{`"points": [`, `"points": [[1e308, -1e308], `},
+		{`"points": [`, `"points": [[], [1], [1, 2, 3], `},
+		{`"columns": [`, `"columns": ["", "v", `},
 		{`"captures": {`, `"captures": {"": "", `},
 		{`"attempts": 1`, `"attempts": -9223372036854775808`},
 	} {

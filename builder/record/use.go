@@ -213,14 +213,30 @@ func (s Series) restore(blocks []*course.Block) (*course.Probe, *course.Series, 
 	if s.Errors < 0 {
 		return bad("%d failed samples", s.Errors)
 	}
-	out := &course.Series{Probe: p, Errors: s.Errors}
+	if len(s.Points) > 0 && len(s.Columns) == 0 {
+		return bad("%d points without columns", len(s.Points))
+	}
+	for i, c := range s.Columns {
+		if c == "" || slices.Contains(s.Columns[:i], c) {
+			return bad("columns %q, not the distinct names a query returns", s.Columns)
+		}
+	}
+	out := &course.Series{Probe: p, Errors: s.Errors, Columns: s.Columns}
 	last := 0.0
 	for _, pt := range s.Points {
-		if pt[0] < last || math.IsNaN(pt[1]) || math.IsInf(pt[1], 0) {
-			return bad("point (%v, %v) after %v", pt[0], pt[1], last)
+		if len(pt) != 1+len(s.Columns) {
+			return bad("point %v, not a time and %d values", pt, len(s.Columns))
+		}
+		if pt[0] < last || pt[0] != math.Trunc(pt[0]) || pt[0] >= math.MaxInt64 {
+			return bad("point %v after %v", pt, last)
+		}
+		for _, v := range pt[1:] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return bad("point %v after %v", pt, last)
+			}
 		}
 		last = pt[0]
-		out.Points = append(out.Points, course.Point{T: time.Duration(pt[0]), V: pt[1]})
+		out.Points = append(out.Points, course.Point{T: time.Duration(pt[0]), V: slices.Clone(pt[1:])})
 	}
 	if len(s.Marks) != len(sampling) {
 		return bad("%d marks for %d sampled blocks", len(s.Marks), len(sampling))
@@ -270,9 +286,12 @@ func New(env Env, blocks []*course.Block, res *run.Results, v Verified) *Record 
 
 func newSeries(p *course.Probe, s *course.Series, index map[*course.Block]int) Series {
 	out := Series{Chapter: filepath.Base(p.Pos.File), Probe: p.Name, Errors: s.Errors,
-		Points: [][2]float64{}, Marks: [][2]int64{}}
+		Columns: slices.Clone(s.Columns), Points: [][]float64{}, Marks: [][2]int64{}}
+	if out.Columns == nil {
+		out.Columns = []string{}
+	}
 	for _, pt := range s.Points {
-		out.Points = append(out.Points, [2]float64{float64(pt.T), pt.V})
+		out.Points = append(out.Points, append([]float64{float64(pt.T)}, pt.V...))
 	}
 	for _, m := range s.Marks {
 		out.Marks = append(out.Marks, [2]int64{int64(m.T), int64(index[m.Block])})

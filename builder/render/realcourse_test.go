@@ -75,14 +75,14 @@ func realSite(t testing.TB) *Site {
 func sampled(series map[*course.Probe]*course.Series, b *course.Block) {
 	sr := series[b.Sample]
 	if sr == nil {
-		sr = &course.Series{Probe: b.Sample}
+		sr = &course.Series{Probe: b.Sample, Columns: []string{"v"}}
 		series[b.Sample] = sr
 	}
 	start := time.Duration(len(sr.Points)) * b.Sample.Every
 	sr.Marks = append(sr.Marks, course.Mark{T: start, Block: b})
 	for i := range 40 {
 		v := float64((20-absInt(i-20))*(20-absInt(i-20))) * 9000
-		sr.Points = append(sr.Points, course.Point{T: start + time.Duration(i)*b.Sample.Every, V: v})
+		sr.Points = append(sr.Points, course.Point{T: start + time.Duration(i)*b.Sample.Every, V: []float64{v}})
 	}
 }
 

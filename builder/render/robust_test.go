@@ -46,9 +46,9 @@ func probeSite(t *testing.T, values ...float64) *Site {
 			s.Results[b] = &course.Result{Output: " ?column? \n----------\n        1\n(1 row)\n"}
 		}
 		if b.Sample != nil {
-			sr := &course.Series{Probe: b.Sample, Marks: []course.Mark{{T: 0, Block: b}}}
+			sr := &course.Series{Probe: b.Sample, Columns: []string{"v"}, Marks: []course.Mark{{T: 0, Block: b}}}
 			for i, v := range values {
-				sr.Points = append(sr.Points, course.Point{T: time.Duration(i) * 50 * time.Millisecond, V: v})
+				sr.Points = append(sr.Points, course.Point{T: time.Duration(i) * 50 * time.Millisecond, V: []float64{v}})
 			}
 			s.Series[b.Sample] = sr
 		}

@@ -27,9 +27,9 @@ type Stand interface {
 	Host(ctx context.Context, step course.HostStep, w io.Writer) error
 	// Logs returns the last n lines of node's log.
 	Logs(ctx context.Context, node string, n int) string
-	// Sample runs a probe's query, which returns one number, on node
-	// outside the node's session.
-	Sample(ctx context.Context, node, query string) (float64, error)
+	// Sample runs a probe's query on node outside the node's session and
+	// returns its first row: the columns' names and one number each.
+	Sample(ctx context.Context, node, query string) (columns []string, values []float64, err error)
 }
 
 // MaxOutput caps what one block may print; the rest is cut with a note (the

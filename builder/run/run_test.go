@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ type fakeStand struct {
 	hosts   []course.HostStep
 	// hostLeft is the time each host step had left before its deadline.
 	hostLeft []time.Duration
+	// sample answers the n-th probe query (nil: one column counting).
+	sample func(n int) ([]string, []float64, error)
 }
 
 func (f *fakeStand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
@@ -57,11 +60,14 @@ func (f *fakeStand) Host(ctx context.Context, st course.HostStep, w io.Writer) e
 
 func (f *fakeStand) Logs(ctx context.Context, node string, n int) string { return "log of " + node }
 
-func (f *fakeStand) Sample(ctx context.Context, node, query string) (float64, error) {
+func (f *fakeStand) Sample(ctx context.Context, node, query string) ([]string, []float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.samples++
-	return float64(f.samples), nil
+	if f.sample != nil {
+		return f.sample(f.samples)
+	}
+	return []string{"n"}, []float64{float64(f.samples)}, nil
 }
 
 func block(lang, node, code, expected string) *course.Block {
@@ -305,5 +311,59 @@ func TestHostStepsFollowReadinessBounds(t *testing.T) {
 	}
 	if len(st.hostLeft) != 1 || st.hostLeft[0] > 5*time.Second {
 		t.Errorf("up -d with timeout=5s had %v left", st.hostLeft)
+	}
+}
+
+// TestProbeKeepsEveryColumn: a probe whose query returns several columns
+// records their names once and one value per column at every sample; a
+// sample that fails or comes back in another shape (no column, other
+// names, a value missing) counts as failed and adds no point.
+func TestProbeKeepsEveryColumn(t *testing.T) {
+	s := &sampler{series: &course.Series{Probe: &course.Probe{Name: "stages"}}, start: time.Now()}
+	cols := []string{"write", "replay"}
+	s.record(nil, nil, errors.New("connection refused"))
+	s.record(cols, []float64{1, 10}, nil)
+	cols[0] = "changed after the call" // the series keeps its own copy
+	s.record(nil, nil, nil)
+	s.record([]string{"write", "other"}, []float64{2, 20}, nil)
+	s.record([]string{"write", "replay"}, []float64{3}, nil)
+	s.record([]string{"write", "replay"}, []float64{4, 40}, nil)
+	got := s.series
+	if !slices.Equal(got.Columns, []string{"write", "replay"}) {
+		t.Errorf("columns %q", got.Columns)
+	}
+	if got.Errors != 4 {
+		t.Errorf("%d failed samples, want 4", got.Errors)
+	}
+	if len(got.Points) != 2 || !slices.Equal(got.Points[0].V, []float64{1, 10}) || !slices.Equal(got.Points[1].V, []float64{4, 40}) {
+		t.Errorf("points %+v", got.Points)
+	}
+}
+
+// TestProbeOfSeveralColumnsAcrossItsBlocks runs a probe of two columns
+// through the runner: the series carries the columns' names and both
+// values of every sample.
+func TestProbeOfSeveralColumnsAcrossItsBlocks(t *testing.T) {
+	p := &course.Probe{Name: "stages", Node: "primary", Every: 10 * time.Millisecond, Query: "SELECT …"}
+	st := &fakeStand{sql: func(string, string, int) (string, bool, error) { return "ok\n", false, nil }}
+	st.sample = func(n int) ([]string, []float64, error) {
+		return []string{"write", "replay"}, []float64{float64(n), float64(10 * n)}, nil
+	}
+	b1 := block("sql", "primary", "SELECT 1;", "ok\n")
+	b1.Sample = p
+	b2 := block("sql", "primary", "SELECT 2;", "ok\n")
+	b2.Sample = p
+	res, err := Run(context.Background(), st, courseOf(b1, b2), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Series[p]
+	if s == nil || !slices.Equal(s.Columns, []string{"write", "replay"}) || len(s.Points) < 2 || s.Errors != 0 {
+		t.Fatalf("series: %+v", s)
+	}
+	for _, pt := range s.Points {
+		if len(pt.V) != 2 || pt.V[1] != 10*pt.V[0] {
+			t.Errorf("point %+v is not a sample of both columns", pt)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,9 +39,9 @@ func (s *sampler) loop(ctx context.Context, st Stand) {
 	defer tick.Stop()
 	for {
 		qctx, cancel := context.WithTimeout(ctx, max(p.Every*10, time.Second))
-		v, err := st.Sample(qctx, p.Node, p.Query)
+		cols, vals, err := st.Sample(qctx, p.Node, p.Query)
 		cancel()
-		s.record(v, err)
+		s.record(cols, vals, err)
 		select {
 		case <-s.stop:
 			return
@@ -51,14 +52,21 @@ func (s *sampler) loop(ctx context.Context, st Stand) {
 	}
 }
 
-func (s *sampler) record(v float64, err error) {
+// record keeps one sample: the query's column names and one value per
+// column. The first sample that succeeds fixes the columns; a failed
+// sample, or one whose columns are not those (none, or others: the query
+// changed shape), counts as failed and leaves a gap.
+func (s *sampler) record(cols []string, vals []float64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err == nil && s.series.Columns == nil && len(cols) > 0 {
+		s.series.Columns = slices.Clone(cols)
+	}
 	switch {
-	case err != nil:
+	case err != nil, len(cols) == 0, len(vals) != len(cols), !slices.Equal(cols, s.series.Columns):
 		s.series.Errors++
 	case len(s.series.Points) < maxPoints:
-		s.series.Points = append(s.series.Points, course.Point{T: time.Since(s.start), V: v})
+		s.series.Points = append(s.series.Points, course.Point{T: time.Since(s.start), V: slices.Clone(vals)})
 	}
 }
 
@@ -76,9 +84,9 @@ func (s *sampler) finish(ctx context.Context, st Stand) *course.Series {
 	<-s.done
 	p := s.series.Probe
 	qctx, cancel := context.WithTimeout(ctx, time.Second)
-	v, err := st.Sample(qctx, p.Node, p.Query)
+	cols, vals, err := st.Sample(qctx, p.Node, p.Query)
 	cancel()
-	s.record(v, err)
+	s.record(cols, vals, err)
 	return s.series
 }
 

@@ -186,30 +186,61 @@ func (s *Stand) recordServer(ctx context.Context, conn string) {
 }
 
 // Sample runs a probe's query on node through a connection of its own, so
-// the node's session (and its transaction state) is not disturbed. A failed
-// connection is dropped and made anew at the next sample.
-func (s *Stand) Sample(ctx context.Context, node, query string) (float64, error) {
+// the node's session (and its transaction state) is not disturbed, and
+// returns the first row: the names of its columns and their values as
+// numbers. No row, a NULL or a value that is not a number is an error. A
+// failed connection is dropped and made anew at the next sample.
+func (s *Stand) Sample(ctx context.Context, node, query string) ([]string, []float64, error) {
 	s.mu.Lock()
 	conn := s.probes[node]
 	s.mu.Unlock()
 	if conn == nil || conn.IsClosed() {
 		cs, err := s.connString(ctx, node)
 		if err != nil {
-			return 0, err
+			return nil, nil, err
 		}
 		if conn, err = pgx.Connect(ctx, cs); err != nil {
-			return 0, err
+			return nil, nil, err
 		}
 		s.mu.Lock()
 		s.probes[node] = conn
 		s.mu.Unlock()
 	}
-	var v float64
-	if err := conn.QueryRow(ctx, query).Scan(&v); err != nil {
+	cols, vals, err := sampleRow(ctx, conn, query)
+	if err != nil {
 		conn.Close(context.WithoutCancel(ctx))
-		return 0, err
+		return nil, nil, err
 	}
-	return v, nil
+	return cols, vals, nil
+}
+
+// sampleRow reads the first row of query's result as numbers, like
+// QueryRow, keeping the columns' names.
+func sampleRow(ctx context.Context, conn *pgx.Conn, query string) ([]string, []float64, error) {
+	rows, err := conn.Query(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	fields := rows.FieldDescriptions()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, pgx.ErrNoRows
+	}
+	cols := make([]string, len(fields))
+	vals := make([]float64, len(fields))
+	dest := make([]any, len(fields))
+	for i, f := range fields {
+		cols[i] = f.Name
+		dest[i] = &vals[i]
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return nil, nil, err
+	}
+	rows.Close()
+	return cols, vals, rows.Err()
 }
 
 // connString points at the node's port published on 127.0.0.1, with the
