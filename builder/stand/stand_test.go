@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"replcourse/builder/course"
@@ -108,6 +109,12 @@ func TestHostPrintsWhatComposePrints(t *testing.T) {
 	for _, tc := range cases {
 		if got := host(t, s, tc.cmd); got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.cmd, got, tc.want)
+		}
+		// A service that declares a healthcheck is ready once healthy.
+		if strings.Contains(tc.want, "accepting connections") {
+			if h, err := s.health(context.Background(), "primary"); err != nil || h != container.Healthy {
+				t.Errorf("%s returned with primary %q (%v), want healthy", tc.cmd, h, err)
+			}
 		}
 	}
 	if left, err := Leftovers(context.Background(), s.Project()); err != nil || len(left) > 0 {
