@@ -35,6 +35,8 @@ func executionModules() []string {
 		"github.com/testcontainers/testcontainers-go/modules/compose",
 		"github.com/moby/moby/client",
 		"github.com/docker/compose/v5",
+		"github.com/compose-spec/compose-go/v2",
+		"github.com/docker/cli",
 	}
 }
 
