@@ -47,7 +47,7 @@ func Dir(contentDir, standDir string) (*course.Course, error) {
 		}
 	}
 	sort.Strings(names)
-	c := &course.Course{Title: "Streaming Replication and Failover"}
+	c := &course.Course{} // the title comes from the course's configuration (package config)
 	seen := map[int]string{}
 	for _, name := range names {
 		path := filepath.Join(contentDir, name)

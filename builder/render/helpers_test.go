@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"replcourse/builder/config"
 	"replcourse/builder/course"
 	"replcourse/builder/load"
 )
@@ -52,7 +53,18 @@ func tryLoad(t *testing.T, files []txtar.File) (*course.Course, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "stand"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return load.Dir(filepath.Join(dir, "content"), filepath.Join(dir, "stand"))
+	c, err := load.Dir(filepath.Join(dir, "content"), filepath.Join(dir, "stand"))
+	if err != nil {
+		return nil, err
+	}
+	// The title and description come from course.yaml, as the build
+	// sets them.
+	cc, err := config.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	c.Title, c.Description = cc.Title, cc.Description
+	return c, nil
 }
 
 // fakeOutputs are the "real" outputs of the test course, keyed by the first

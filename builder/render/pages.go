@@ -59,7 +59,8 @@ type layoutData struct {
 
 type indexData struct {
 	layoutData
-	Chapters []indexChapter
+	Description string // the course's, from its configuration; may be ""
+	Chapters    []indexChapter
 }
 
 type chapterData struct {
@@ -287,7 +288,7 @@ func (w *writer) chapterPage(i int) (*renderedChapter, error) {
 }
 
 func (w *writer) indexPage(pages []*renderedChapter) error {
-	data := indexData{layoutData: w.layout("index", w.site.Course.Title)}
+	data := indexData{layoutData: w.layout("index", w.site.Course.Title), Description: w.site.Course.Description}
 	for _, p := range pages {
 		ic := indexChapter{link: p.link}
 		for _, e := range p.toc {

@@ -92,6 +92,7 @@ func TestChapterNavigation(t *testing.T) {
 	index := files["index.html"]
 	for _, want := range []string{
 		`<h1>Streaming Replication and Failover</h1>`,
+		`<p class="description">A two-node cluster &amp; its failover.</p>`,
 		`href="01-setup.html">`,
 		`href="01-setup.html#start-the-stand">Start the stand</a>`,
 		`href="01-setup.html#check-the-primary-2">Check the primary</a>`,
