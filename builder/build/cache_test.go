@@ -11,6 +11,7 @@ import (
 
 	"replcourse/builder/check"
 	"replcourse/builder/course"
+	"replcourse/builder/internal/coursetest"
 	"replcourse/builder/record"
 	"replcourse/builder/render"
 	"replcourse/builder/run"
@@ -25,13 +26,11 @@ const chapterOne = "---\ntitle: One\n---\n\n## Where the WAL ends\n\n" +
 const chapterTwo = "---\ntitle: Two\n---\n\n## The replica\n\n" +
 	"```sh {node=replica}\necho ready\n```\n\n```output\nready\n```\n"
 
-// miniCourse writes a two-chapter course beside a copy of the real stand/.
+// miniCourse writes a two-chapter course beside the stand and course.yaml
+// of the fixture course "replication" (primary, replica, subscriber).
 func miniCourse(t *testing.T) string {
 	t.Helper()
-	root := t.TempDir()
-	if err := os.CopyFS(filepath.Join(root, "stand"), os.DirFS(filepath.Join(repoRoot(t), "stand"))); err != nil {
-		t.Fatal(err)
-	}
+	root := coursetest.Write(t, coursetest.Part(t, "replication", "stand/", "course.yaml"))
 	writeFile(t, filepath.Join(root, "content", "01-one.md"), chapterOne)
 	writeFile(t, filepath.Join(root, "content", "02-two.md"), chapterTwo)
 	return root
@@ -166,8 +165,8 @@ func TestRecordMisses(t *testing.T) {
 		{"code", "content/02-two.md", "echo ready", "echo  ready", "02-two.md:7: this block (sh on replica: echo  ready) changed"},
 		{"expected", "content/01-one.md", "(1 row)", "(1 rows)", "01-one.md:7: this block (sql on primary"},
 		{"attribute", "content/02-two.md", "{node=replica}", "{node=replica timeout=2m}", "02-two.md:7: this block"},
-		{"stand file", "stand/postgresql.conf", "\n", "\n# tuned\n", "stand/postgresql.conf changed"},
-		{"image recipe", "stand/image/build.sh", "\n", "\n# rebuilt\n", "stand/image/build.sh changed"},
+		{"stand file", "stand/compose.yaml", "\n", "\n# tuned\n", "stand/compose.yaml changed"},
+		{"image recipe", "stand/image.sh", "\n", "\n# rebuilt\n", "stand/image.sh changed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,11 +4,13 @@
 //	coursebuild [build] [flags]   verify (or take the current record) and write public/
 //	coursebuild update [flags]    run the course and rewrite the expectations that differ
 //	coursebuild serve [flags]     preview on 127.0.0.1 with live reload
-//	coursebuild check             check the chapters only (no Docker)
+//	coursebuild check             check the chapters, course.yaml and the compose file (no Docker)
 //	coursebuild image             make sure the PostgreSQL image exists
+//	coursebuild new DIR           write a minimal course into DIR (new or empty)
 //
-// Flags may come before or after the command: -root DIR, -public DIR,
-// -until N, -v, -fresh, -record FILE, -junit FILE, -port N.
+// Flags may come before or after the command: -C DIR (or -root DIR, the
+// course's folder), -public DIR, -until N, -v, -fresh, -record FILE,
+// -junit FILE, -port N.
 //
 // Exit codes: 0 verified, 1 a block failed verification, 2 content or usage
 // error, 3 environment (Docker, image), 130 interrupted. With
@@ -55,6 +57,7 @@ type options struct {
 	record string
 	junit  string
 	port   int
+	dir    string // new: the folder to write the course into
 }
 
 // Main runs the command and returns its exit code.
@@ -83,7 +86,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{cmd: "build"}
 	fs := flag.NewFlagSet("coursebuild", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.cfg.Root, "root", ".", "repository root (holds content/, stand/, theme/)")
+	fs.StringVar(&o.cfg.Root, "root", ".", "the course's folder (holds course.yaml, content/, stand/)")
+	fs.StringVar(&o.cfg.Root, "C", ".", "the course's folder (same as -root)")
 	fs.StringVar(&o.cfg.Public, "public", "", "output directory (default ROOT/public)")
 	fs.IntVar(&o.cfg.Until, "until", 0, "run up to and including this chapter number")
 	fs.BoolVar(&o.cfg.Verbose, "v", false, "print every block's output as it runs")
@@ -100,6 +104,12 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	}
 	if !named && fs.NArg() > 0 {
 		o.cmd = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return nil, err
+		}
+	}
+	if o.cmd == "new" && fs.NArg() > 0 {
+		o.dir = fs.Arg(0)
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
 			return nil, err
 		}
@@ -161,6 +171,8 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "%d chapters, %d blocks: content is well formed\n", len(c.Chapters), len(c.Blocks()))
 		}
 		return err
+	case "new":
+		return newCourse(o.dir, stdout)
 	case "image":
 		img, err := stand.EnsureImage(ctx, stand.DefaultSource(o.cfg.Root), stdout)
 		if err == nil {
@@ -168,7 +180,7 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 		}
 		return err
 	}
-	return usageError(fmt.Sprintf("unknown command %q (build, update, serve, check, image)", o.cmd))
+	return usageError(fmt.Sprintf("unknown command %q (build, update, serve, check, image, new)", o.cmd))
 }
 
 // usageError is a mistake on the command line: exit code 2.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"replcourse/builder/build"
+	"replcourse/builder/config"
 	"replcourse/builder/render"
 	"replcourse/builder/serve"
 )
@@ -24,6 +25,12 @@ func preview(ctx context.Context, cfg build.Config, port int) error {
 	}
 	cfg.RenderCache = render.NewCache()
 	cfg.Live = false // the log scrolls between builds: plain lines read better
+	// The folders to watch are course.yaml's; each build reads the file
+	// afresh (cfg.Course stays nil).
+	cc, err := config.Load(cfg.Root)
+	if err != nil {
+		return err
+	}
 	tmp, err := os.MkdirTemp("", "coursebuild-serve-")
 	if err != nil {
 		return err
@@ -33,14 +40,14 @@ func preview(ctx context.Context, cfg build.Config, port int) error {
 	srv, err := serve.Start(ctx, serve.Options{
 		Addr:   "127.0.0.1:" + strconv.Itoa(port),
 		Public: cfg.Public,
-		Watch:  []string{filepath.Join(cfg.Root, "content"), filepath.Join(cfg.Root, "stand"), filepath.Join(cfg.Root, "theme")},
+		Watch:  []string{cc.ContentDir(), cc.StandDir(), filepath.Join(cfg.Root, "theme")},
 		Build:  p.build,
 		Log:    cfg.Log,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cfg.Log, "serve: http://%s/ — rebuilds on changes to content/, stand/ and theme/; Ctrl-C stops\n", srv.Addr())
+	fmt.Fprintf(cfg.Log, "serve: http://%s/ — rebuilds on changes to %s/, %s/ and theme/; Ctrl-C stops\n", srv.Addr(), cc.Content, cc.Stand)
 	return srv.Wait()
 }
 
