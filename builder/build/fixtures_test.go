@@ -98,3 +98,24 @@ func TestCheckErrors(t *testing.T) {
 		})
 	}
 }
+
+// Every fixture course builds and verifies on a fresh stand: its compose
+// file run as written (postgres:17, through the course's fallback image
+// where it cannot be pulled), its own node names, readiness from its
+// healthchecks, SQL connections from each service's definition.
+//
+// It needs the stand to take all of that from the course (course.yaml and
+// composefile.Model); until then it fails, and says where.
+func TestFixturesBuildEndToEnd(t *testing.T) {
+	dockerTest(t)
+	for _, name := range coursetest.Names() {
+		t.Run(name, func(t *testing.T) {
+			root := coursetest.Fixture(t, name)
+			var log strings.Builder
+			err := Site(context.Background(), Config{Root: root, Public: filepath.Join(root, "public"), Log: &log})
+			if err != nil {
+				t.Fatalf("%v\nlog:\n%s", err, log.String())
+			}
+		})
+	}
+}
