@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
@@ -115,16 +117,34 @@ func (s *server) session(t *testing.T, db, script string) string {
 	return b.String()
 }
 
-// client runs argv in the container with stdout and stderr merged in
-// order, as the stand's exec does.
+// client runs argv in the container as the stand's exec does (exec
+// create, attach, copy until the end of the stream, inspect), stdout and
+// stderr merged in order.
 func (s *server) client(ctx context.Context, argv []string, w io.Writer) (int, error) {
-	cmd := append([]string{"sh", "-c", `exec "$@" 2>&1`, "sh"}, argv...)
-	code, r, err := s.c.Exec(ctx, cmd, tcexec.Multiplexed(), tcexec.WithUser("postgres"))
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		return 0, err
 	}
-	_, err = io.Copy(w, r)
-	return code, err
+	defer cli.Close()
+	cr, err := cli.ExecCreate(ctx, s.c.GetContainerID(), client.ExecCreateOptions{
+		User: "postgres", AttachStdout: true, AttachStderr: true, Cmd: argv,
+	})
+	if err != nil {
+		return 0, err
+	}
+	att, err := cli.ExecAttach(ctx, cr.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return 0, err
+	}
+	defer att.Close()
+	if _, err := stdcopy.StdCopy(w, w, att.Reader); err != nil {
+		return 0, err
+	}
+	ins, err := cli.ExecInspect(ctx, cr.ID, client.ExecInspectOptions{})
+	if err != nil {
+		return 0, err
+	}
+	return ins.ExitCode, nil
 }
 
 // freshDB (re)creates an empty database so neither run sees the other's state.
