@@ -63,6 +63,17 @@ func testDescribeLimits(t *testing.T, srv *server) {
 		{"BEGIN;", "\\dt", `line 1: psql meta-command \dt inside a transaction block is not supported`},
 		{"CREATE TEMP TABLE tmp (a int); DROP TABLE tmp;", "SELECT 1;\n\\d tmp", `line 2: psql meta-command \d after creating temporary objects is not supported`},
 	}
+	// psql itself decides what failed: \d of a missing name exits 1, \dt
+	// of one only says so.
+	s := srv.connect(t, "session")
+	s.SetClient(srv.client)
+	for script, want := range map[string]bool{`\d nosuch`: true, `\dt nosuch`: false} {
+		var b strings.Builder
+		errored, err := s.Run(context.Background(), script, &b)
+		if err != nil || errored != want || b.String() != "Did not find any relation named \"nosuch\".\n" {
+			t.Errorf("%s: errored=%v err=%v output %q", script, errored, err, b.String())
+		}
+	}
 	for i, tt := range tests {
 		s := srv.connect(t, "session")
 		if i > 0 {
