@@ -151,8 +151,7 @@ type progress struct {
 	mu     sync.Mutex
 	ids    []string // resources in the order of their first event
 	last   map[string]api.Resource
-	raw    io.Writer // every event as the library's plain mode prints it, for the build's log
-	rename func(string) string
+	rename func(string) string // the build's project name → the reader's
 }
 
 func (p *progress) Start(context.Context, string) {}
@@ -164,9 +163,6 @@ func (p *progress) On(events ...api.Resource) {
 	for _, e := range events {
 		if e.ParentID != "" {
 			continue // layers of an image being pulled: the terminal folds them into their image's line
-		}
-		if p.raw != nil {
-			fmt.Fprintln(p.raw, "compose:", e.ID, e.Text, e.Details)
 		}
 		if p.last == nil {
 			p.last = map[string]api.Resource{}

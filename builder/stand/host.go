@@ -76,6 +76,14 @@ func (s *Stand) Host(ctx context.Context, st course.HostStep, w io.Writer) error
 		s.logf("host: %s: compose %s", cmd, tCompose.Round(time.Millisecond))
 		return nil
 	}
+	// As compose does, a step on every service skips those that have no
+	// container (never started, or removed by down).
+	if len(st.Services) == 0 {
+		services = slices.DeleteFunc(services, func(svc string) bool {
+			_, err := s.container(ctx, svc)
+			return err != nil
+		})
+	}
 
 	t1 := time.Now()
 	switch st.Verb {

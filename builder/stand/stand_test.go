@@ -360,3 +360,25 @@ func TestReadinessExecsNothing(t *testing.T) {
 		t.Errorf("%d processes run in the container while waiting: %v", len(execs), execs)
 	}
 }
+
+// TestStepOnAllSkipsServicesNeverStarted: `docker compose stop` with no
+// service named acts on the services that have a container, as compose
+// does, and reports only those.
+func TestStepOnAllSkipsServicesNeverStarted(t *testing.T) {
+	img := needDocker(t)
+	dir := filepath.Join(t.TempDir(), "stand")
+	os.MkdirAll(dir, 0o755)
+	file := filepath.Join(dir, "compose.yaml")
+	extra := "  extra:\n    image: ${PG_IMAGE:-postgres:17}\n    environment:\n      POSTGRES_PASSWORD: postgres\n"
+	os.WriteFile(file, []byte(testCompose+extra), 0o644)
+	s, err := New(context.Background(), Config{ComposeFile: file, Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	host(t, s, "docker compose up -d primary")
+	want := " ✔ Container stand-primary-1 Stopped\n" + course.HostStateHeading + "\nprimary  exited (0)\n"
+	if got := host(t, s, "docker compose stop"); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
