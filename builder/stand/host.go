@@ -55,7 +55,11 @@ func (s *Stand) Host(ctx context.Context, st course.HostStep, w io.Writer) error
 	s.progress.reset()
 	cmd := "docker compose " + st.Verb
 	t0 := time.Now()
-	cctx, cancel := context.WithTimeout(ctx, course.HostComposeTimeout)
+	bound := course.HostComposeTimeout
+	if st.Wait { // compose waits for readiness itself
+		bound += course.HostReadyTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, bound)
 	err = s.composeStep(cctx, p, st, services)
 	cancel()
 	tCompose := time.Since(t0)
@@ -68,7 +72,7 @@ func (s *Stand) Host(ctx context.Context, st course.HostStep, w io.Writer) error
 			return ctx.Err()
 		}
 		if errors.Is(cctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("did not return within %s", course.HostComposeTimeout)
+			err = fmt.Errorf("did not return within %s", bound)
 		}
 		return fmt.Errorf("%s: %w\n%s", cmd, err, s.report(context.WithoutCancel(ctx), services))
 	}
