@@ -56,10 +56,11 @@ image: build
 check: build
 	./$(BIN) check
 
-## bench: full verified build with its breakdown, per-block costs, SQL path vs psql per block; recorded under bench/
+## bench: full verified build with its breakdown, per-block costs, SQL path vs psql per block, describe commands per block; recorded under bench/
 bench: build image
 	$(GO) run ./builder/cmd/coursebench -out bench
 	$(GO) test -run '^$$' -bench . -benchmem ./builder/render/
+	$(GO) test -run '^$$' -bench Block -benchtime 30x ./builder/psql/
 
 ## bench-render: render-only throughput on 1,000 synthetic chapters: first build and rebuild (ms/page, peak memory)
 bench-render:
