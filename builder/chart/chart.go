@@ -341,11 +341,25 @@ func xAxis(b *strings.Builder, xMax time.Duration, y yScale, l layout) {
 	fmt.Fprintf(b, `<text class="chart-label" x="%d" y="%d" text-anchor="middle">time since the first sampled block</text>`, left+plotW/2, height-6)
 }
 
+// markLabelWidth is room for a mark's number; a number that would touch
+// the one before it goes one line lower, up to maxMarkRows lines.
+const (
+	markLabelWidth = 16
+	maxMarkRows    = 4
+)
+
 func marks(b *strings.Builder, s *course.Series, xMax time.Duration, l layout) {
+	lastX, row := math.Inf(-1), 0
 	for i, m := range s.Marks {
 		x := px(m.T, xMax)
+		if x-lastX < markLabelWidth {
+			row = (row + 1) % maxMarkRows
+		} else {
+			row = 0
+		}
+		lastX = x
 		fmt.Fprintf(b, `<line class="chart-mark" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, x, l.top, x, l.top+l.plotH)
-		fmt.Fprintf(b, `<text class="chart-mark-label" x="%.1f" y="%.1f" text-anchor="start">%d</text>`, x+3, l.top+10, i+1)
+		fmt.Fprintf(b, `<text class="chart-mark-label" x="%.1f" y="%.1f" text-anchor="start">%d</text>`, x+3, l.top+10+float64(row)*12, i+1)
 	}
 }
 

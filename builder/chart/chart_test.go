@@ -301,3 +301,35 @@ func TestColumnShapesTheChartCannotDraw(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseMarksDoNotOverlap: the numbers of blocks that started within a
+// few pixels of each other are drawn on different lines.
+func TestCloseMarksDoNotOverlap(t *testing.T) {
+	s := series()
+	b := &course.Block{Code: "SELECT 1;"}
+	s.Marks = []course.Mark{{T: 0, Block: b}, {T: time.Millisecond, Block: b}, {T: 2 * time.Millisecond, Block: b}, {T: 400 * time.Millisecond, Block: b}}
+	svg, err := SVG(s, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := regexp.MustCompile(`<text class="chart-mark-label" x="([0-9.]+)" y="([0-9.]+)"[^>]*>(\d+)</text>`)
+	type pos struct{ x, y float64 }
+	var seen []pos
+	for _, m := range label.FindAllStringSubmatch(svg, -1) {
+		var p pos
+		fmt.Sscan(m[1], &p.x)
+		fmt.Sscan(m[2], &p.y)
+		for _, q := range seen {
+			if math.Abs(p.x-q.x) < markLabelWidth && math.Abs(p.y-q.y) < 10 {
+				t.Errorf("mark %s at (%v, %v) overlaps one at (%v, %v)", m[3], p.x, p.y, q.x, q.y)
+			}
+		}
+		seen = append(seen, p)
+	}
+	if len(seen) != 4 {
+		t.Fatalf("%d mark labels", len(seen))
+	}
+	if seen[3].y != seen[0].y {
+		t.Error("a mark far from the others is not on the first line")
+	}
+}

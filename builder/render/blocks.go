@@ -291,8 +291,15 @@ func (w *writer) chart(b *course.Block) (string, error) {
 		html.EscapeString(chart.Describe(series)))
 	s.WriteString("<ol class=\"chart-legend\">\n")
 	for _, m := range series.Marks {
+		// The block's command as the page shows its code: with the
+		// captured values in place of {{@name}}.
+		code, err := w.blockCode(m.Block)
+		if err != nil {
+			return "", err
+		}
+		shown := &course.Block{Code: code}
 		fmt.Fprintf(&s, "<li><a href=\"#%s\"><span class=\"node node-%s\">%s</span> <code>%s</code></a></li>\n",
-			m.Block.ID(), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Command()))
+			m.Block.ID(), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Node), html.EscapeString(shown.Command()))
 	}
 	s.WriteString("</ol>\n</figcaption>\n</figure>\n")
 	return s.String(), nil
