@@ -119,7 +119,7 @@ func TestMutatedExpectation(t *testing.T) {
 	var log strings.Builder
 	err = Site(context.Background(), Config{Root: root, Until: 3, Log: &log})
 	var be *run.BlockError
-	if !errors.As(err, &be) || !be.Mismatch {
+	if !errors.As(err, &be) || be.Kind != run.KindMismatch {
 		t.Fatalf("want a mismatch, got %v", err)
 	}
 	if be.Block.Pos.Line != wantLine || !strings.HasSuffix(be.Block.Pos.File, "03-the-primary.md") {

@@ -169,7 +169,7 @@ func replay(b *course.Block, rb Block, vars check.Captures) (*course.Result, err
 		return nil, fmt.Errorf("an output of %d bytes, more than a run keeps", len(rb.Output))
 	}
 	if be := run.Verify(b, rr, vars); be != nil {
-		if be.Mismatch {
+		if be.Kind == run.KindMismatch {
 			return nil, errors.New("its output does not match the expected output")
 		}
 		return nil, errors.New("it " + be.Msg)

@@ -32,7 +32,7 @@ func Annotate(w io.Writer, root string, errs ...error) {
 		switch {
 		case errors.As(err, &be):
 			title := "block failed"
-			if be.Mismatch {
+			if be.Kind == run.KindMismatch {
 				title = "output mismatch"
 			}
 			annotate(w, rel(root, be.Block.Pos.File), be.Block.Pos.Line, title, be.Error())
@@ -263,6 +263,14 @@ func covers(blocks []*course.Block, b *course.Block) bool {
 	return false
 }
 
+// failureType is the JUnit failure type of each verdict: the block ran,
+// and its result contradicts the chapter.
+var failureType = map[run.Kind]string{
+	run.KindMismatch:          "mismatch",
+	run.KindUnexpectedError:   "unexpected-error",
+	run.KindUnexpectedSuccess: "unexpected-success",
+}
+
 func blockCase(r Run, b *course.Block, be *run.BlockError) testcase {
 	file := rel(r.Root, b.Pos.File)
 	tc := testcase{Name: xmlText(fmt.Sprintf("%s:%d %s %s", file, b.Pos.Line, b.Node, b.Command())), Classname: xmlText(file)}
@@ -272,8 +280,8 @@ func blockCase(r Run, b *course.Block, be *run.BlockError) testcase {
 	}
 	switch {
 	case be != nil && be.Block == b:
-		if be.Mismatch || strings.Contains(be.Msg, "fails=true") {
-			tc.Failure = newProblem(be.Msg, "mismatch", be.Error())
+		if be.Verdict() {
+			tc.Failure = newProblem(be.Msg, failureType[be.Kind], be.Error())
 		} else {
 			tc.Error = newProblem(be.Msg, "error", be.Error())
 		}

@@ -21,7 +21,7 @@ func blocks() (*course.Chapter, []*course.Block) {
 }
 
 func mismatch(b *course.Block) *run.BlockError {
-	return &run.BlockError{Block: b, Mismatch: true, Msg: "output does not match the expected output",
+	return &run.BlockError{Block: b, Kind: run.KindMismatch, Msg: "output does not match the expected output",
 		Diff: "--- expected\n+++ actual\n@@ -1 +1 @@\n-(6 rows)\n+(5 rows)\n"}
 }
 
@@ -66,6 +66,28 @@ func TestJUnitFailureAndSkipped(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %s\n%s", want, got)
+		}
+	}
+}
+
+// TestJUnitKinds: a block whose result contradicts the chapter is a
+// failure, one that could not run is an error, decided by the error's kind
+// whatever its message says.
+func TestJUnitKinds(t *testing.T) {
+	_, bs := blocks()
+	for kind, want := range map[run.Kind]string{
+		run.KindMismatch:          `<failure message="m" type="mismatch">`,
+		run.KindUnexpectedError:   `<failure message="m" type="unexpected-error">`,
+		run.KindUnexpectedSuccess: `<failure message="m" type="unexpected-success">`,
+		run.KindBroken:            `<error message="m" type="error">`,
+	} {
+		res := map[*course.Block]*course.Result{bs[0]: {Output: "x"}}
+		var b strings.Builder
+		if err := JUnit(&b, Run{Root: "/repo", Blocks: bs, Results: res, Err: &run.BlockError{Block: bs[0], Kind: kind, Msg: "m"}}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("kind %d: report lacks %s\n%s", kind, want, b.String())
 		}
 	}
 }

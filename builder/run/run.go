@@ -103,7 +103,7 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 // if the block had matched it.
 func keepGoing(b *course.Block, r *course.Result, err error, vars check.Captures) bool {
 	be, ok := err.(*BlockError)
-	if !ok || !be.Mismatch || r == nil {
+	if !ok || be.Kind != KindMismatch || r == nil {
 		return false
 	}
 	be.Masked = check.Mask(b.Expected, r.Output, vars)
@@ -253,16 +253,16 @@ func verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError 
 		if b.Lang == "sh" {
 			what = fmt.Sprintf("exited with status %d", r.Exit)
 		}
-		return &BlockError{Block: b, Msg: what + " (add fails=true if that is what the chapter shows)", Output: r.Output}
+		return &BlockError{Block: b, Kind: KindUnexpectedError, Msg: what + " (add fails=true if that is what the chapter shows)", Output: r.Output}
 	case !r.Failed && b.Fails:
-		return &BlockError{Block: b, Msg: "was declared fails=true but succeeded", Output: r.Output}
+		return &BlockError{Block: b, Kind: KindUnexpectedSuccess, Msg: "was declared fails=true but succeeded", Output: r.Output}
 	}
 	if !b.HasExpected {
 		return nil
 	}
 	m := check.Match(b.Expected, r.Output, vars)
 	if !m.OK {
-		return &BlockError{Block: b, Mismatch: true, Msg: "output does not match the expected output", Diff: m.Diff, Output: r.Output}
+		return &BlockError{Block: b, Kind: KindMismatch, Msg: "output does not match the expected output", Diff: m.Diff, Output: r.Output}
 	}
 	r.Captures = m.Captures
 	return nil
@@ -281,16 +281,36 @@ func withLogs(ctx context.Context, st Stand, b *course.Block, err error) error {
 
 // BlockError is a block that failed verification or could not run.
 type BlockError struct {
-	Block    *course.Block
-	Mismatch bool   // the output differs from the expectation
-	Msg      string // what went wrong
-	Output   string // the actual (possibly partial) output
-	Diff     string // expected/actual unified diff, for a mismatch
-	Logs     string // the node's last log lines
+	Block  *course.Block
+	Kind   Kind   // what kind of failure: reports and callers decide by it, never by Msg
+	Msg    string // what went wrong
+	Output string // the actual (possibly partial) output
+	Diff   string // expected/actual unified diff, for a mismatch
+	Logs   string // the node's last log lines
 	// Masked is the expected text rewritten from the actual output
 	// (check.Mask), set for the mismatches a KeepGoing run goes past.
 	Masked string
 }
+
+// Kind classifies a BlockError.
+type Kind int
+
+const (
+	// KindBroken: the block could not run to its end as written (a timeout,
+	// a node gone, a result too large to verify, the stand failing).
+	KindBroken Kind = iota
+	// KindMismatch: the output differs from the expected output.
+	KindMismatch
+	// KindUnexpectedError: the block failed without fails=true.
+	KindUnexpectedError
+	// KindUnexpectedSuccess: the block was declared fails=true and succeeded.
+	KindUnexpectedSuccess
+)
+
+// Verdict reports whether the block ran to its end and its result
+// contradicts the chapter (a mismatch, or an error or success other than
+// the one declared), as opposed to a block that could not run.
+func (e *BlockError) Verdict() bool { return e.Kind != KindBroken }
 
 func (e *BlockError) Error() string {
 	b := e.Block

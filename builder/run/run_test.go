@@ -131,7 +131,7 @@ func TestEventuallyGivesUpWithDiff(t *testing.T) {
 	b.Eventually = 500 * time.Millisecond
 	_, err := Run(context.Background(), st, courseOf(b), Options{})
 	var be *BlockError
-	if !errors.As(err, &be) || !be.Mismatch {
+	if !errors.As(err, &be) || be.Kind != KindMismatch {
 		t.Fatalf("want mismatch, got %v", err)
 	}
 	msg := be.Error()
@@ -251,7 +251,7 @@ func TestKeepGoingPastMismatches(t *testing.T) {
 	b4 := block("sql", "primary", "SELECT 4;", "never\n")
 	res, err := Run(context.Background(), st, courseOf(b1, b2, b3, b4), Options{KeepGoing: true})
 	var be *BlockError
-	if !errors.As(err, &be) || be.Block != b3 || be.Mismatch {
+	if !errors.As(err, &be) || be.Block != b3 || be.Kind == KindMismatch {
 		t.Fatalf("want the fails=true block to stop the run, got %v", err)
 	}
 	if len(res.Mismatches) != 1 || res.Mismatches[0].Block != b1 {
