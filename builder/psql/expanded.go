@@ -57,13 +57,7 @@ func formatExpanded(cols []Column, rows [][]*string, limit int) (out string, ok 
 			dmulti = dmulti || len(c) > 1
 		}
 	}
-	// The data column is widened to hold the record header lines.
-	swidth := 3
-	if dmulti {
-		swidth++
-	}
-	rwidth := 1 + int(math.Log10(float64(len(rows)))) + 12
-	dwidth = max(hwidth+swidth+dwidth, rwidth) - hwidth - swidth
+	dwidth = ExpandedDataWidth(len(rows), hwidth, dwidth, dmulti)
 	if limit > 0 {
 		lines := 0
 		for _, row := range t.cells {
@@ -85,6 +79,29 @@ func formatExpanded(cols []Column, rows [][]*string, limit int) (out string, ok 
 	}
 	b.WriteByte('\n')
 	return b.String(), true
+}
+
+// ExpandedDataWidth is the width of the data column of an expanded result
+// of records records (at least 1) whose widest name line is nameWidth
+// columns and widest value line valueWidth: print_aligned_vertical widens
+// the data column so that the record header lines fit, counting one more
+// separator column when multiline (a value spans lines and gets '+' marks).
+func ExpandedDataWidth(records, nameWidth, valueWidth int, multiline bool) int {
+	swidth := 3
+	if multiline {
+		swidth++
+	}
+	rwidth := 1 + int(math.Log10(float64(max(records, 1)))) + 12
+	return max(nameWidth+swidth+valueWidth, rwidth) - nameWidth - swidth
+}
+
+// RecordLine is the header line psql prints above record n of an expanded
+// result, without its line end: nameWidth is the widest name line,
+// dataWidth what ExpandedDataWidth gives (see writeRecordLine).
+func RecordLine(n, nameWidth, dataWidth int) string {
+	var b strings.Builder
+	writeRecordLine(&b, n, nameWidth, dataWidth)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // writeRecordLine is print_aligned_vertical_line for border 1: the record

@@ -132,3 +132,16 @@ func check3(c0, c1 byte) int {
 	}
 	return 3
 }
+
+// DisplayWidth is the number of screen columns psql gives s as a value: the
+// width of its widest line, measured as formatValue measures it (PQdsplen
+// per character, a tab up to the next multiple of 8, a control character
+// as the escape psql prints for it). Other packages pad text with it so
+// that it lines up as psql lines it up.
+func DisplayWidth(s string) int {
+	w := 0
+	for _, l := range formatValue(s) {
+		w = max(w, l.width)
+	}
+	return w
+}
