@@ -17,8 +17,10 @@
 // the escape rule at scan.
 // Trailing whitespace, trailing empty lines and CRLF line ends never
 // count. psql tables are compared cell by cell, so a wider value that
-// re-pads a column is not a difference. Everything here is pure: no I/O,
-// no global mutable state.
+// re-pads a column is not a difference; so are the name | value lines of
+// psql's expanded display (\x), whose record header lines are compared by
+// record number only (their dashes span the widest value). Everything here
+// is pure: no I/O, no global mutable state.
 package check
 
 import (

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"replcourse/builder/psql"
 )
 
 // FuzzMatch checks that nothing panics, that results are well formed, that
@@ -13,6 +15,11 @@ import (
 func FuzzMatch(f *testing.F) {
 	for _, c := range matchCases() {
 		f.Add(c.expected, c.actual)
+	}
+	for _, sh := range expandedShapes() {
+		actual := psql.FormatExpanded(sh.cols, sh.rows)
+		f.Add(psql.FormatExpanded(sh.cols, changedShape(sh.rows)), actual)
+		f.Add(maskedActual(actual), actual)
 	}
 	paths, _ := filepath.Glob("testdata/*.txtar")
 	for _, p := range paths {

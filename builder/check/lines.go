@@ -11,6 +11,7 @@ const (
 	sepLine             // psql table separator: ----+----
 	cellLine            // psql table header or row
 	recordLine          // psql expanded (\x) record header: -[ RECORD 1 ]--+--
+	fieldLine           // psql expanded record line: name | value
 )
 
 // line is one line of either side, with its place in a psql table.
@@ -19,10 +20,13 @@ type line struct {
 	kind   lineKind
 	plus   int      // sepLine: number of '+', i.e. columns - 1
 	record int      // recordLine: the record number
-	cells  []string // cellLine: trimmed cells
+	cells  []string // cellLine, fieldLine: trimmed cells (name and value)
+	bar    int      // fieldLine: byte index of the '|' after the name
 	// table is 1 + the index of the separator of the psql table the line
 	// belongs to (its header, the separator itself, its rows and the
-	// {{...}} lines among them); 0 outside a table.
+	// {{...}} lines among them), or of the first record header line of the
+	// expanded result it belongs to (its records and the {{...}} lines
+	// among them); 0 elsewhere.
 	table int
 }
 
@@ -42,17 +46,19 @@ func splitLines(s string) []string {
 }
 
 // classify finds psql tables: a separator line, the header just before it
-// (same number of columns), and rows up to a blank line or the footer.
-// Each side is classified on its own, so a mangled table on one side is
-// compared line by line instead.
+// (same number of columns), and rows up to a blank line or the footer; and
+// psql expanded results (\x): a record header line, then name | value
+// lines and further records up to a line that is neither (psql ends the
+// result with a blank line). Each side is classified on its own, so a
+// mangled table on one side is compared line by line instead.
 func classify(texts []string) []line {
 	lines := make([]line, len(texts))
 	for i, t := range texts {
 		lines[i].text = t
 	}
 	for i := 0; i < len(lines); i++ {
-		if n, ok := recordNumber(texts[i]); ok {
-			lines[i].kind, lines[i].record = recordLine, n
+		if _, ok := recordNumber(texts[i]); ok {
+			i = classifyExpanded(lines, i) - 1
 			continue
 		}
 		if !isSep(texts[i]) {
@@ -74,6 +80,42 @@ func classify(texts []string) []line {
 		i = j - 1
 	}
 	return lines
+}
+
+// classifyExpanded marks the expanded result whose first record header
+// line is lines[first] and returns the index of the line after it. psql's
+// print_aligned_vertical prints each record as its header line, then for
+// every column the name padded to the widest name, " |" or "+|" (a name
+// that goes on, on the next line), and " " and the value; a value that goes
+// on is padded to the widest value and ends with '+', its next line has a
+// blank name. So a record line splits at its first '|' that has a space or
+// a '+' before it and a space or the end of the line after it.
+func classifyExpanded(lines []line, first int) int {
+	j := first
+	for ; j < len(lines); j++ {
+		l := &lines[j]
+		if n, ok := recordNumber(l.text); ok {
+			l.kind, l.record = recordLine, n
+		} else if bar := fieldBar(l.text); bar >= 0 {
+			l.kind, l.bar = fieldLine, bar
+			l.cells = []string{normalizeCell(l.text[:bar]), normalizeCell(l.text[bar+1:])}
+		} else if !isMultiWild(l.text) {
+			break
+		}
+		l.table = first + 1
+	}
+	return j
+}
+
+// fieldBar returns the byte index of the '|' that ends the name of an
+// expanded record line, or -1 when t is not one.
+func fieldBar(t string) int {
+	for k := 1; k < len(t); k++ {
+		if t[k] == '|' && (t[k-1] == ' ' || t[k-1] == '+') && (k+1 == len(t) || t[k+1] == ' ') {
+			return k
+		}
+	}
+	return -1
 }
 
 func isRow(t string, plus int) bool {

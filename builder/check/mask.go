@@ -3,9 +3,8 @@ package check
 import (
 	"regexp"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/width"
+	"replcourse/builder/psql"
 )
 
 // volatileRE finds values that are never the same twice and must never be
@@ -75,7 +74,11 @@ type outLine struct {
 //     names and LSNs replaced by {{ts}}, {{walfile}} and {{lsn}}, and a
 //     "{{" that would read as a placeholder or an escape is escaped;
 //   - a psql table with a changed line is re-padded as psql pads it, so
-//     its columns line up again; a table of kept lines stays as written.
+//     its columns line up again; a table of kept lines stays as written;
+//   - so is a psql expanded result (\x) with a changed line: names padded
+//     to the widest name, record header lines and the padding before a
+//     value's '+' to the widest value, widths counted as psql counts them
+//     (psql.DisplayWidth) on the text as written, placeholders included.
 //
 // The result matches actual whenever the masking allows it; otherwise
 // Mask falls back to the masked actual lines, then to the actual lines,
@@ -177,16 +180,17 @@ func (m *matcher) mergeChange(ops []op, known Captures, cs *capState) []outLine 
 }
 
 // mergeLine keeps the parts of an expected line that still match a changed
-// actual line of the same shape: cells of a table row, else words.
+// actual line of the same shape: cells of a table row, name and value of an
+// expanded record line, else words.
 func mergeLine(e *expLine, a *line, known Captures, cs *capState) (string, bool) {
 	if e.wild {
 		return "", false
 	}
-	if e.kind == cellLine && a.kind == cellLine {
+	if e.kind == a.kind && (e.kind == cellLine || e.kind == fieldLine) {
 		if len(e.cellPats) != len(a.cells) {
 			return "", false
 		}
-		expRaw, actRaw := strings.Split(e.text, "|"), strings.Split(a.text, "|")
+		expRaw, actRaw := rawCells(&e.line), rawCells(a)
 		for k, p := range e.cellPats {
 			mark := cs.mark()
 			if p.match(a.cells[k], cs) {
@@ -202,6 +206,15 @@ func mergeLine(e *expLine, a *line, known Captures, cs *capState) (string, bool)
 		return "", false
 	}
 	return mergeWords(e.text, a.text, known)
+}
+
+// rawCells splits a table row or an expanded record line into its cells
+// with their padding, as they are joined again by '|'.
+func rawCells(l *line) []string {
+	if l.kind == fieldLine {
+		return []string{l.text[:l.bar], l.text[l.bar+1:]}
+	}
+	return strings.Split(l.text, "|")
 }
 
 var wordRE = regexp.MustCompile(`\S+`)
@@ -242,9 +255,10 @@ func wordMatches(pat, word string, known Captures) bool {
 	return err == nil && p.match(word, nil)
 }
 
-// repad re-aligns each psql table that holds a changed line; tables made
-// only of kept lines stay as written. A table is what classify found: its
-// header, separator and rows, so a line never belongs to two tables.
+// repad re-aligns each psql table and expanded result that holds a changed
+// line; those made only of kept lines stay as written. A table or result is
+// what classify found (a table's header, separator and rows; a result's
+// records), so a line never belongs to two of them.
 func repad(lines []outLine) []string {
 	texts := make([]string, len(lines))
 	for i, l := range lines {
@@ -257,7 +271,11 @@ func repad(lines []outLine) []string {
 		for end < len(cls) && t != 0 && cls[end].table == t {
 			end++
 		}
-		if t != 0 && changed(lines[first:end]) {
+		switch {
+		case t == 0 || !changed(lines[first:end]):
+		case cls[t-1].kind == recordLine:
+			formatExpanded(texts, cls, first, end)
+		default:
 			formatTable(texts, cls, first, t-1, end)
 		}
 		first = end
@@ -330,7 +348,7 @@ func formatTable(texts []string, cls []line, first, sep, end int) {
 		cells := make([]cell, ncol)
 		for k := range cells {
 			cells[k] = parseCell(raws[k], i < sep)
-			widths[k] = max(widths[k], displayWidth(cells[k].text))
+			widths[k] = max(widths[k], psql.DisplayWidth(cells[k].text))
 		}
 		rows[i] = cells
 	}
@@ -350,7 +368,7 @@ func formatRow(cells []cell, widths []int) string {
 		if k > 0 {
 			b.WriteByte('|')
 		}
-		pad := widths[k] - displayWidth(c.text)
+		pad := widths[k] - psql.DisplayWidth(c.text)
 		left := 0
 		switch c.align {
 		case 'r':
@@ -368,18 +386,73 @@ func formatRow(cells []cell, widths []int) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-// displayWidth counts terminal columns: wide East Asian characters take
-// two, combining marks none.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r):
-		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
+// field is one line of an expanded record, parsed from its padding.
+type field struct {
+	name, value string
+	nameCont    bool // the name goes on, on the next line ("+|")
+	valueCont   bool // the value goes on, on the next line (a last '+')
+}
+
+// parseField splits an expanded record line at its '|'. A value is taken
+// as going on when it ends with '+' and the next line of the result
+// continues it: psql gives that line a blank name, unless the name goes on
+// too. Otherwise a last '+' is the value's own.
+func parseField(cls []line, i, end int) field {
+	t, bar := cls[i].text, cls[i].bar
+	f := field{name: strings.TrimRight(t[:bar], " ")}
+	f.name, f.nameCont = strings.CutSuffix(f.name, "+")
+	if f.nameCont {
+		f.name = strings.TrimRight(f.name, " ")
+	}
+	f.value = strings.TrimRight(strings.TrimPrefix(t[bar+1:], " "), " ")
+	if body, ok := strings.CutSuffix(f.value, "+"); ok && i+1 < end && cls[i+1].kind == fieldLine && (cls[i+1].cells[0] == "" || f.nameCont) {
+		f.value, f.valueCont = strings.TrimRight(body, " "), true
+	}
+	return f
+}
+
+// formatExpanded rewrites the expanded result texts[first:end] (record
+// header lines, record lines and {{...}} lines) with the padding of psql's
+// print_aligned_vertical: each name padded to the widest name, then " |" or
+// "+|", " " and the value; a value that goes on padded to the data width
+// and ended by '+'; each record header line as wide as names and data.
+// The data width is psql's for the widest value as written, and as many
+// records as the highest record number.
+func formatExpanded(texts []string, cls []line, first, end int) {
+	fields := map[int]field{}
+	hwidth, vwidth, records, multi := 0, 0, 1, false
+	for i := first; i < end; i++ {
+		switch cls[i].kind {
+		case recordLine:
+			records = max(records, cls[i].record)
+		case fieldLine:
+			f := parseField(cls, i, end)
+			fields[i] = f
+			hwidth = max(hwidth, psql.DisplayWidth(f.name))
+			vwidth = max(vwidth, psql.DisplayWidth(f.value))
+			multi = multi || f.valueCont
 		}
 	}
-	return n
+	dwidth := psql.ExpandedDataWidth(records, hwidth, vwidth, multi)
+	for i := first; i < end; i++ {
+		if cls[i].kind == recordLine {
+			texts[i] = psql.RecordLine(cls[i].record, hwidth, dwidth)
+		}
+	}
+	for i, f := range fields {
+		var b strings.Builder
+		b.WriteString(f.name)
+		b.WriteString(strings.Repeat(" ", max(hwidth-psql.DisplayWidth(f.name), 0)))
+		if f.nameCont {
+			b.WriteString("+| ")
+		} else {
+			b.WriteString(" | ")
+		}
+		b.WriteString(f.value)
+		if f.valueCont {
+			b.WriteString(strings.Repeat(" ", max(dwidth-psql.DisplayWidth(f.value), 0)))
+			b.WriteByte('+')
+		}
+		texts[i] = strings.TrimRight(b.String(), " ")
+	}
 }

@@ -137,7 +137,8 @@ func newMatcher(expected, actual string, known Captures) (*matcher, error) {
 }
 
 // lineMatch compares one expected line with one actual line: cell by cell
-// when both are in a psql table. With cs it checks references and records
+// when both are in a psql table or both are name | value lines of psql
+// expanded records, by number when both are record header lines. With cs it checks references and records
 // captures (undone if the line fails); without, it only compares shapes.
 func (m *matcher) lineMatch(e *expLine, a *line, cs *capState) bool {
 	if cs == nil {
@@ -157,7 +158,7 @@ func pairMatch(e *expLine, a *line, cs *capState) bool {
 		return e.plus == a.plus
 	case e.kind == recordLine && a.kind == recordLine:
 		return e.record == a.record
-	case e.kind == cellLine && a.kind == cellLine:
+	case e.kind == a.kind && (e.kind == cellLine || e.kind == fieldLine):
 		if len(e.cellPats) != len(a.cells) {
 			return false
 		}
