@@ -17,7 +17,7 @@ func BenchmarkBlock(b *testing.B) {
 	srv := startServer(b)
 	srv.freshDB(b, "bench")
 	s := srv.connect(b, "bench")
-	s.SetClient(srv.client)
+	s.SetClient(srv.resident(b))
 	run(b, s, `CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
 CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   customer_id int NOT NULL REFERENCES customers (id), amount numeric(10,2), note text);

@@ -2,16 +2,10 @@ package psql
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
-
-// Client runs a program inside the container of the session's node, as the
-// postgres operating-system user, and writes its stdout and stderr, merged
-// in the order written, to w. exit is the program's exit status; err is for
-// a program that could not run.
-type Client func(ctx context.Context, argv []string, w io.Writer) (exit int, err error)
 
 // SetClient gives the session a way to run the node's own psql, which the
 // describe commands (\d and its family) need: their output is psql's by
@@ -20,16 +14,17 @@ type Client func(ctx context.Context, argv []string, w io.Writer) (exit int, err
 // client, a describe command fails with an error.
 func (s *Session) SetClient(c Client) { s.client = c }
 
-// describe hands a describe command to psql in the node's container:
+// describe hands a describe command to the node's psql (see Client) with
+// this session's user, database, search_path and \x setting, as
 //
 //	env PGOPTIONS='-c search_path=…' psql -X -U USER -d DB -P expanded=… -c '\d+ NAME'
 //
-// with this session's user, database, search_path and \x setting. That
-// psql is a session of its own, so what only this session can see is out
-// of its reach: describing inside a transaction block or after creating
-// temporary objects is refused rather than shown differently from a
-// reader's psql. In a failed transaction it prints the error psql's own
-// describe query gets there.
+// would run it. That psql is a session of its own, so what only this
+// session can see is out of its reach: describing inside a transaction
+// block or after creating temporary objects is refused rather than shown
+// differently from a reader's psql. In a failed transaction it prints the
+// error psql's own describe query gets there. Output past the session's
+// byte limit is a *TooLargeError, with a note in its place.
 func (s *Session) describe(ctx context.Context, m *metaCommand, args []string) (bool, error) {
 	cmd := `\` + m.name
 	if s.client == nil {
@@ -49,21 +44,29 @@ func (s *Session) describe(ctx context.Context, m *metaCommand, args []string) (
 	if string(res.Rows[0][1]) == "t" {
 		return false, fmt.Errorf("line %d: psql meta-command %s after creating temporary objects is not supported: it runs in a psql session of its own, which would not see them", m.line, cmd)
 	}
-	cfg := s.cfg
 	line := cmd
 	for _, a := range args {
 		line += " " + quoteArg(a)
 	}
-	argv := []string{"env", "PGOPTIONS=-c search_path=" + escapeOption(string(res.Rows[0][0])),
-		"psql", "-X", "-U", cfg.User, "-d", cfg.Database, "-P", "expanded=" + s.expanded.String(), "-c", line}
-	exit, err := s.client(ctx, argv, s.out)
-	if err != nil {
-		if ctx.Err() != nil {
-			return true, fmt.Errorf("psql: %s interrupted: %w", cmd, ctx.Err())
-		}
-		return false, fmt.Errorf("line %d: running psql for %s: %w", m.line, cmd, err)
+	failed, err := s.client.Describe(ctx, DescribeCommand{
+		User:       s.cfg.User,
+		Database:   s.cfg.Database,
+		SearchPath: string(res.Rows[0][0]),
+		Expanded:   s.expanded.String(),
+		Line:       line,
+		Limit:      s.maxBytes,
+	}, s.out)
+	switch {
+	case err == nil:
+		return failed, nil
+	case ctx.Err() != nil:
+		return true, fmt.Errorf("psql: %s interrupted: %w", cmd, ctx.Err())
+	case errors.Is(err, ErrOutputTooLarge):
+		why := fmt.Sprintf("its output passed %s", sizeName(s.maxBytes))
+		s.out.print(fmt.Sprintf("[result too large to verify, not shown: %s]\n", why))
+		return true, &TooLargeError{Line: m.line, Statement: line, Why: why}
 	}
-	return exit != 0, nil
+	return false, fmt.Errorf("line %d: running psql for %s: %w", m.line, cmd, err)
 }
 
 func (m expandedMode) String() string {
@@ -76,25 +79,14 @@ func (m expandedMode) String() string {
 	return "off"
 }
 
-// quoteArg writes a lexed argument back so that psql -c reads it the same:
-// single-quoted, with quotes doubled and backslashes escaped, when it holds
-// anything but plain characters.
+// quoteArg writes a lexed argument back so that psql reads it the same,
+// from -c or as a line of its input: single-quoted, with quotes doubled
+// and backslashes, newlines and carriage returns escaped (psql decodes \n
+// and \r in a quoted meta-command argument), when it holds anything but
+// plain characters.
 func quoteArg(a string) string {
 	if a != "" && !strings.ContainsAny(a, " \t\n\r\f\v'\\:`") {
 		return a
 	}
-	return "'" + strings.NewReplacer(`'`, `''`, `\`, `\\`).Replace(a) + "'"
-}
-
-// escapeOption escapes a value for PGOPTIONS, where blanks separate
-// options and a backslash takes the next character literally.
-func escapeOption(v string) string {
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		if isSpace(v[i]) || v[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(v[i])
-	}
-	return b.String()
+	return "'" + strings.NewReplacer(`'`, `''`, `\`, `\\`, "\n", `\n`, "\r", `\r`).Replace(a) + "'"
 }

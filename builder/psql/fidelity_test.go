@@ -108,7 +108,7 @@ func (s *server) session(t *testing.T, db, script string) string {
 		t.Fatalf("connect: %v", err)
 	}
 	defer sess.Close(ctx)
-	sess.SetClient(s.client)
+	sess.SetClient(s.resident(t))
 	sess.SetLimits(math.MaxInt, math.MaxInt) // 12_code_points has a row per code point
 	var b strings.Builder
 	if _, err := sess.Run(ctx, script, &b); err != nil {

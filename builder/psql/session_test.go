@@ -66,7 +66,7 @@ func testDescribeLimits(t *testing.T, srv *server) {
 	// psql itself decides what failed: \d of a missing name exits 1, \dt
 	// of one only says so.
 	s := srv.connect(t, "session")
-	s.SetClient(srv.client)
+	s.SetClient(srv.resident(t))
 	for script, want := range map[string]bool{`\d nosuch`: true, `\dt nosuch`: false} {
 		var b strings.Builder
 		errored, err := s.Run(context.Background(), script, &b)
@@ -77,7 +77,7 @@ func testDescribeLimits(t *testing.T, srv *server) {
 	for i, tt := range tests {
 		s := srv.connect(t, "session")
 		if i > 0 {
-			s.SetClient(srv.client)
+			s.SetClient(srv.resident(t))
 		}
 		run(t, s, tt.setup)
 		_, err := s.Run(context.Background(), tt.script, &strings.Builder{})

@@ -200,14 +200,3 @@ func TestParseExpanded(t *testing.T) {
 		}
 	}
 }
-
-func TestDescribeArguments(t *testing.T) {
-	for in, want := range map[string]string{"orders": "orders", `"My T"`: `'"My T"'`, "it's": `'it''s'`, `a\b`: `'a\\b'`, "": "''", "public.*": "public.*"} {
-		if got := quoteArg(in); got != want {
-			t.Errorf("quoteArg(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got, want := escapeOption(`"$user", public\x`), `"$user",\ public\\x`; got != want {
-		t.Errorf("escapeOption = %q, want %q", got, want)
-	}
-}
