@@ -305,13 +305,13 @@ func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 	if err := CheckOutputs(cfg); err != nil {
 		return nil, err
 	}
-	c, err := Load(cfg)
+	c, m, err := loadCourse(cfg)
 	if err != nil {
 		return nil, err
 	}
 	tm.Load = time.Since(start)
 	out := &Outcome{Course: c, Blocks: run.Blocks(c, cfg.Until)}
-	rc, err := openCache(cfg, out.Blocks)
+	rc, err := openCache(cfg, m, out.Blocks)
 	if err != nil {
 		return out, err
 	}
@@ -320,7 +320,7 @@ func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 		res = rc.results()
 		out.FromRecord, out.Verified = true, rc.verified()
 	} else {
-		res, out.Verified, err = verify(ctx, cfg, c, tm, rc.prior())
+		res, out.Verified, err = verify(ctx, cfg, c, m, tm, rc.prior())
 	}
 	if res != nil {
 		out.Results = res.Blocks
@@ -341,9 +341,9 @@ func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 	return out, publish(ctx, cfg, c, res, out, tm, start)
 }
 
-// verify runs the course on a fresh stand.
-func verify(ctx context.Context, cfg Config, c *course.Course, tm *Timings, prior []time.Duration) (res *run.Results, v render.Verified, err error) {
-	err = onStand(ctx, cfg, tm, prior, func(st *stand.Stand, pr *progress.Printer) error {
+// verify runs the course on a fresh stand of the compose model m.
+func verify(ctx context.Context, cfg Config, c *course.Course, m *composefile.Model, tm *Timings, prior []time.Duration) (res *run.Results, v render.Verified, err error) {
+	err = onStand(ctx, cfg, m, tm, prior, func(st *stand.Stand, pr *progress.Printer) error {
 		t0 := time.Now()
 		var rerr error
 		res, rerr = run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: tm.observe(pr.OnBlock)})
@@ -354,22 +354,31 @@ func verify(ctx context.Context, cfg Config, c *course.Course, tm *Timings, prio
 	return res, v, err
 }
 
-// onStand makes sure of the image, brings up a fresh stand, calls f with it
+// onStand checks the stand's files, makes sure of the compose file's
+// images, brings up a fresh stand of the compose model m, calls f with it
 // and a progress printer, and removes the stand before it returns,
-// whatever happened. v gets the image and the time.
-func onStand(ctx context.Context, cfg Config, tm *Timings, prior []time.Duration, f func(*stand.Stand, *progress.Printer) error, v *render.Verified) (err error) {
+// whatever happened. v gets the images and the time.
+//
+// Every file under the stand folder is read through coursefs first, as
+// the record's key reads them (record.StandFiles), also when the build
+// keeps no record: a link out of the course or a named pipe is a content
+// error before any container starts, never mounted into one.
+func onStand(ctx context.Context, cfg Config, m *composefile.Model, tm *Timings, prior []time.Duration, f func(*stand.Stand, *progress.Printer) error, v *render.Verified) (err error) {
 	if cfg, err = cfg.withCourse(); err != nil {
+		return err
+	}
+	if _, err := record.StandFiles(cfg.Course.StandDir()); err != nil {
 		return err
 	}
 	log, pr := progressFor(cfg, prior)
 	defer pr.Close()
 	t0 := time.Now()
-	img, err := stand.EnsureImage(ctx, stand.DefaultSource(cfg.Root), log)
+	imgs, err := stand.EnsureImages(ctx, cfg.Course, m, log)
 	if err != nil {
 		return err
 	}
 	tm.Image = time.Since(t0)
-	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.Course.ComposeFile(), Image: img, Log: log})
+	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.Course.ComposeFile(), Model: m, Images: imgs, Log: log})
 	if err != nil {
 		return err
 	}
@@ -380,9 +389,10 @@ func onStand(ctx context.Context, cfg Config, tm *Timings, prior []time.Duration
 		}
 		tm.Teardown = time.Since(t0)
 	}()
-	fmt.Fprintf(log, "stand %s on image %s\n", st.Project(), img.Ref)
+	label := imagesLabel(m, imgs)
+	fmt.Fprintf(log, "stand %s on image %s\n", st.Project(), label)
 	err = f(st, pr)
-	v.Image, v.BuiltAt = imageLabel(img), time.Now().UTC()
+	v.Image, v.BuiltAt = label, time.Now().UTC()
 	return err
 }
 
@@ -417,12 +427,16 @@ func publish(ctx context.Context, cfg Config, c *course.Course, res *run.Results
 	return nil
 }
 
-func imageLabel(img stand.Image) string {
-	id := strings.TrimPrefix(img.ID, "sha256:")
-	if len(id) > 12 {
-		id = id[:12]
+// imagesLabel names the images a stand ran, in the order of the compose
+// file's references (stand.Image.Label each), comma-separated.
+func imagesLabel(m *composefile.Model, imgs map[string]stand.Image) string {
+	var labels []string
+	for _, ref := range m.Images() {
+		if img, ok := imgs[ref]; ok {
+			labels = append(labels, img.Label())
+		}
 	}
-	return img.Ref + " " + id
+	return strings.Join(labels, ", ")
 }
 
 // trim drops the chapters after until, so a focused build renders only what ran.
@@ -448,4 +462,29 @@ func progressFor(cfg Config, prior []time.Duration) (io.Writer, *progress.Printe
 		return pr, pr
 	}
 	return cfg.Log, pr
+}
+
+// Images makes sure the engine holds an image for every image reference
+// of the course's compose file (stand.EnsureImages: present, pulled, or
+// made by course.yaml's fallback recipe), and returns them in the compose
+// file's order of references. It reads course.yaml and the compose file,
+// not the chapters.
+func Images(ctx context.Context, cfg Config, log io.Writer) ([]stand.Image, error) {
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return nil, err
+	}
+	m, err := composefile.Load(ctx, cfg.Root, cfg.Course.ComposeFile())
+	if err != nil {
+		return nil, err
+	}
+	imgs, err := stand.EnsureImages(ctx, cfg.Course, m, log)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]stand.Image, 0, len(imgs))
+	for _, ref := range m.Images() {
+		out = append(out, imgs[ref])
+	}
+	return out, nil
 }

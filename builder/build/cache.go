@@ -1,20 +1,24 @@
 package build
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
+	"replcourse/builder/composefile"
+	"replcourse/builder/config"
 	"replcourse/builder/course"
+	"replcourse/builder/coursefs"
 	"replcourse/builder/record"
 	"replcourse/builder/render"
 	"replcourse/builder/run"
-	"replcourse/builder/stand"
 )
 
 // cache decides whether a build can take its results from the record, and
-// records a verified run. Deciding needs no Docker: the image is named by
-// its refs and its recipe (stand/image/, part of the stand files).
+// records a verified run. Deciding needs no Docker: the images are named
+// by their references and their fallbacks (see imageKeys).
 type cache struct {
 	cfg    Config
 	blocks []*course.Block
@@ -23,7 +27,7 @@ type cache struct {
 	res    *run.Results   // the recorded results, checked; nil unless rec is current
 }
 
-func openCache(cfg Config, blocks []*course.Block) (*cache, error) {
+func openCache(cfg Config, m *composefile.Model, blocks []*course.Block) (*cache, error) {
 	rc := &cache{cfg: cfg, blocks: blocks}
 	if cfg.Record == "" {
 		return rc, nil
@@ -33,8 +37,7 @@ func openCache(cfg Config, blocks []*course.Block) (*cache, error) {
 		return nil, err
 	}
 	rc.cfg = cfg
-	src := stand.DefaultSource(cfg.Root)
-	env, err := record.CurrentEnv(cfg.Course.StandDir(), []string{src.Official, src.Local})
+	env, err := recordEnv(cfg, m)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +64,55 @@ func openCache(cfg Config, blocks []*course.Block) (*cache, error) {
 		fmt.Fprintf(cfg.Log, "record: %s is stale; running the course from a fresh stand:\n  %s\n", cfg.Record, strings.ReplaceAll(why, "\n", "\n  "))
 	}
 	return rc, nil
+}
+
+// RecordEnv is the environment a record of the course at cfg.Root is
+// keyed by (record.Env): the builder, the compose file's images with
+// their fallbacks (imageKeys), every file of the stand folder.
+func RecordEnv(cfg Config) (record.Env, error) {
+	_, m, err := loadCourse(cfg)
+	if err != nil {
+		return record.Env{}, err
+	}
+	cfg, err = cfg.withCourse()
+	if err != nil {
+		return record.Env{}, err
+	}
+	return recordEnv(cfg, m)
+}
+
+func recordEnv(cfg Config, m *composefile.Model) (record.Env, error) {
+	images, err := imageKeys(cfg.Course, m)
+	if err != nil {
+		return record.Env{}, err
+	}
+	return record.CurrentEnv(cfg.Course.StandDir(), images)
+}
+
+// imageKeys names the images a run may use, for the record's key: each
+// reference of the compose file, as written, in order; one with a
+// fallback in course.yaml also names the fallback's tag and recipe, with
+// a hash of the recipe's content ("postgres:17 else replcourse/postgres:17
+// by stand/image/build.sh sha256:…"), so editing the recipe, even outside
+// the stand folder, or the tag makes the record stale. The images' ids
+// are not in it: deciding needs no Docker, and a newer pull under the same
+// tag keeps the record (-fresh runs anyway).
+func imageKeys(cc *config.Config, m *composefile.Model) ([]string, error) {
+	var keys []string
+	for _, ref := range m.Images() {
+		fb, ok := cc.Fallback(ref)
+		if !ok {
+			keys = append(keys, ref)
+			continue
+		}
+		data, _, err := coursefs.ReadFile(cc.Root, cc.Path(fb.Recipe))
+		if err != nil {
+			return nil, course.Errorf(course.Pos{File: cc.Path(config.File)}, "images: %q: recipe %s: %v", ref, fb.Recipe, err)
+		}
+		sum := sha256.Sum256(data)
+		keys = append(keys, fmt.Sprintf("%s else %s by %s sha256:%s", ref, fb.Tag, fb.Recipe, hex.EncodeToString(sum[:])))
+	}
+	return keys, nil
 }
 
 func (rc *cache) hit() bool { return rc.res != nil }

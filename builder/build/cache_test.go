@@ -67,7 +67,7 @@ func recordConfig(root string, log *strings.Builder) Config {
 // placeholders filled in.
 func seedRecord(t *testing.T, cfg Config) {
 	t.Helper()
-	c, err := Load(cfg)
+	c, m, err := loadCourse(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func seedRecord(t *testing.T, cfg Config) {
 		}
 		res.Blocks[b] = &course.Result{Output: out, Captures: m.Captures, Elapsed: 40 * time.Millisecond, Attempts: 1}
 	}
-	rc, err := openCache(cfg, blocks)
+	rc, err := openCache(cfg, m, blocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestRealRecordHandEdited(t *testing.T) {
 	root := copyCourse(t)
 	var log strings.Builder
 	cfg := recordConfig(root, &log)
-	c, err := Load(cfg)
+	c, m, err := loadCourse(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestRealRecordHandEdited(t *testing.T) {
 	// The committed record's keys name the builder that made it; this
 	// test's builder may differ, so the results are recorded again under
 	// the current environment, unchanged.
-	rc, err := openCache(cfg, blocks)
+	rc, err := openCache(cfg, m, blocks)
 	if err != nil {
 		t.Fatal(err)
 	}

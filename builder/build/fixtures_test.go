@@ -13,20 +13,12 @@ import (
 	"replcourse/builder/internal/coursetest"
 )
 
-// phase2Nodes marks the fixtures whose nodes load still checks against
-// the fixed list course.Nodes: until load takes its nodes from the compose
-// file (composefile.Model.Check then does the whole check), those fixtures
-// stop at load with `unknown node`. Empty it when load no longer knows
-// node names; the test then requires every fixture to pass.
-var phase2Nodes = map[string]bool{"one-service": true, "three-services": true, "helper-service": true}
-
 // Every fixture course passes `check`: course.yaml, chapters, placeholders
 // and references, the compose file, and the chapters against it.
 func TestFixturesCheck(t *testing.T) {
 	for _, name := range coursetest.Names() {
 		t.Run(name, func(t *testing.T) {
 			root := coursetest.Fixture(t, name)
-			// The parts load does not decide pass on every fixture now.
 			cc, err := config.Load(root)
 			if err != nil {
 				t.Fatal(err)
@@ -35,9 +27,6 @@ func TestFixturesCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			c, err := Load(Config{Root: root})
-			if err != nil && phase2Nodes[name] && strings.Contains(err.Error(), "unknown node") {
-				t.Skipf("waits for load to take the compose file's services as nodes: %v", err)
-			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,14 +38,14 @@ func Update(ctx context.Context, cfg Config) (*Updated, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := Load(cfg)
+	c, m, err := loadCourse(cfg)
 	if err != nil {
 		return nil, err
 	}
 	tm := &Timings{}
 	var res *run.Results
 	var v render.Verified
-	runErr := onStand(ctx, cfg, tm, priorTimings(cfg), func(st *stand.Stand, pr *progress.Printer) error {
+	runErr := onStand(ctx, cfg, m, tm, priorTimings(cfg), func(st *stand.Stand, pr *progress.Printer) error {
 		var err error
 		res, err = run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: pr.OnBlock, KeepGoing: true})
 		return err

@@ -23,7 +23,7 @@ type scriptStand struct {
 	failed map[string]bool
 }
 
-func (s *scriptStand) SQL(_ context.Context, _, script string, w io.Writer) (bool, error) {
+func (s *scriptStand) SQL(_ context.Context, _, _, script string, w io.Writer) (bool, error) {
 	script = strings.TrimSpace(script)
 	io.WriteString(w, s.out[script])
 	return s.failed[script], nil
@@ -183,13 +183,13 @@ type editingStand struct {
 	at, path, edit string
 }
 
-func (s *editingStand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
+func (s *editingStand) SQL(ctx context.Context, node, user, script string, w io.Writer) (bool, error) {
 	if strings.TrimSpace(script) == s.at {
 		if err := os.WriteFile(s.path, []byte(s.edit), 0o644); err != nil {
 			return false, err
 		}
 	}
-	return s.scriptStand.SQL(ctx, node, script, w)
+	return s.scriptStand.SQL(ctx, node, user, script, w)
 }
 
 // TestUpdateKeepsAnEditSavedWhileItRuns: the author saves the chapter

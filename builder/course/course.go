@@ -8,17 +8,17 @@ import (
 	"time"
 )
 
-// Nodes a block can run on. Host blocks are lifecycle steps performed
-// through the Docker API, never commands run on the host.
+// Host is the node of host blocks: lifecycle steps performed through the
+// Docker API, never commands run on the host. Every other node is a
+// service of the course's compose file (composefile.Model.Nodes).
+const Host = "host"
+
+// The replication course's services, named by the topology diagram.
 const (
 	Primary    = "primary"
 	Replica    = "replica"
 	Subscriber = "subscriber"
-	Host       = "host"
 )
-
-// Nodes lists the valid values of the node attribute.
-var Nodes = []string{Primary, Replica, Subscriber, Host}
 
 // Pos is a position in a chapter file.
 type Pos struct {

@@ -29,9 +29,9 @@ const (
 	// creating and starting, stopping, killing, removing containers.
 	HostComposeTimeout = 2 * time.Minute
 	// HostReadyTimeout bounds the wait, after a step that starts
-	// services, until every one of them is ready: healthy when the
-	// compose file declares a healthcheck, else accepting connections
-	// (pg_isready) or idle waiting for its base backup. initdb runs in it.
+	// services, until every one of them is ready as Docker reports it:
+	// running, and healthy where the container has a healthcheck (the
+	// compose file's, else the image's). initdb runs in it.
 	HostReadyTimeout = 3 * time.Minute
 	// hostMargin is the time left to the stand to report a step that
 	// reached its bounds (the container's state and log).
@@ -54,8 +54,9 @@ func HostTimeout(steps []HostStep) time.Duration {
 // HostStateHeading is the line of a host step's output after which comes
 // the state of the services the step touched, as the build checked it once
 // the command had returned and the services were ready: one "service
-// state" line each, in name order ("primary  accepting connections",
-// "replica  running, waiting for a base backup", "primary  exited (0)").
+// state" line each, in name order, in Docker's words as `docker compose
+// ps` shows them: "primary  healthy" (running, its healthcheck passing),
+// "tools  running" (running, no healthcheck), "primary  exited (0)".
 // Before it is what docker compose printed for the command, one line per
 // resource, each starting with a space; docker compose never prints this
 // heading. A step that leaves no service to check (down) has none.

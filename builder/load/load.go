@@ -188,8 +188,10 @@ func probes(path string, specs map[string]probeSpec) (map[string]*course.Probe, 
 		if !probeName.MatchString(name) {
 			return nil, course.Errorf(pos, "probe name %q: use [a-z][a-z0-9_]*", name)
 		}
-		if sp.Node == course.Host || !contains(course.Nodes, sp.Node) {
-			return nil, course.Errorf(pos, "probe %s: node %q is not one of primary, replica, subscriber", name, sp.Node)
+		// Which services exist is the compose file's to say
+		// (composefile.Model.Check); here a probe only needs one.
+		if strings.TrimSpace(sp.Node) == "" {
+			return nil, course.Errorf(pos, "probe %s: no node: name the service its query runs on (node: SERVICE)", name)
 		}
 		every, err := time.ParseDuration(sp.Every)
 		if err != nil || every < 10*time.Millisecond {
@@ -447,17 +449,17 @@ func (p *parser) classify(b *course.Block) error {
 		if len(a) > 1 && !(len(a) == 2 && hasNode) {
 			return course.Errorf(b.Pos, "a norun block takes only node= besides norun")
 		}
-		if hasNode && !contains(course.Nodes, node) {
-			return unknownNode(b.Pos, node)
+		if hasNode && node == "" {
+			return course.Errorf(b.Pos, "node= is empty: name a service of the compose file, or host")
 		}
 		b.Node = node
 		return nil
 	}
 	if !hasNode {
-		return course.Errorf(b.Pos, "%s block does not say where it runs: add {node=primary|replica|subscriber|host}, or norun=\"why\"", b.Lang)
+		return course.Errorf(b.Pos, "%s block does not say where it runs: add {node=SERVICE} (a service of the compose file) or {node=host}, or norun=\"why\"", b.Lang)
 	}
-	if !contains(course.Nodes, node) {
-		return unknownNode(b.Pos, node)
+	if node == "" {
+		return course.Errorf(b.Pos, "node= is empty: name a service of the compose file, or host")
 	}
 	b.Node, b.Run = node, true
 	if why, ok := a["nocompare"]; ok && strings.TrimSpace(why) == "" {
@@ -469,18 +471,11 @@ func (p *parser) classify(b *course.Block) error {
 	if err := p.sampleAttr(b); err != nil {
 		return err
 	}
-	if b.Lang == "sql" && a["user"] != "" {
-		return course.Errorf(b.Pos, "user= applies to sh blocks only")
+	if u, ok := a["user"]; ok && strings.TrimSpace(u) == "" {
+		return course.Errorf(b.Pos, "user= is empty: name a user, or leave user= out")
 	}
 	b.User = a["user"]
 	return p.runAttrs(b)
-}
-
-func unknownNode(pos course.Pos, node string) error {
-	if s := nearest(node, course.Nodes); s != "" {
-		return course.Errorf(pos, "unknown node %q (did you mean %q?)", node, s)
-	}
-	return course.Errorf(pos, "unknown node %q (nodes: %s)", node, strings.Join(course.Nodes, ", "))
 }
 
 func (p *parser) runAttrs(b *course.Block) error {
@@ -527,16 +522,10 @@ func (p *parser) hostBlock(b *course.Block) error {
 			return course.Errorf(b.Pos, "attribute %s does not apply to host blocks", k)
 		}
 	}
-	steps, err := course.ParseHostSteps(b.Code)
-	if err != nil {
+	// The steps' services and profiles are checked against the compose
+	// file (composefile.Model.Check), each at its line.
+	if _, err := course.ParseHostSteps(b.Code); err != nil {
 		return course.Errorf(b.Pos, "%v", err)
-	}
-	for _, st := range steps {
-		for _, s := range st.Services {
-			if s == course.Host || !contains(course.Nodes, s) {
-				return course.Errorf(b.Pos, "unknown service %q in host block", s)
-			}
-		}
 	}
 	return p.runAttrs(b)
 }

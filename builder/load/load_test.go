@@ -168,3 +168,29 @@ func TestHugeAndBinaryExpectedOutputs(t *testing.T) {
 		t.Errorf("binary output: %v", err)
 	}
 }
+
+// Node names are the compose file's to decide (composefile.Model.Check):
+// load takes any node, and user= on sql blocks as on sh blocks.
+func TestAnyNodeAndSQLUser(t *testing.T) {
+	src := "---\ntitle: A\nprobes:\n  lag:\n    node: pg2\n    every: 1s\n    query: SELECT 1\n---\n\n" +
+		"```sql {node=pg2 user=alice sample=lag}\nSELECT 1;\n```\n\n```output\n```\n\n" +
+		"```sh {node=tools user=root}\ntrue\n```\n\n```output\n```\n\n" +
+		"```sh {node=host}\ndocker compose up -d pg2 tools\n```\n\n```output\n```\n"
+	ch, err := Chapter("content/01-a.md", []byte(src), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := ch.Blocks[0]; b.Node != "pg2" || b.User != "alice" || !b.Run {
+		t.Errorf("sql block: node %q user %q run %v", b.Node, b.User, b.Run)
+	}
+	if b := ch.Blocks[1]; b.Node != "tools" || b.User != "root" {
+		t.Errorf("sh block: node %q user %q", b.Node, b.User)
+	}
+	if p := ch.Probes["lag"]; p == nil || p.Node != "pg2" {
+		t.Errorf("probe %+v", p)
+	}
+	_, err = Chapter("content/01-a.md", []byte("---\ntitle: A\n---\n\n```sql {node=db user=\"\"}\nSELECT 1;\n```\n\n```output\n```\n"), t.TempDir())
+	if err == nil || err.Error() != "content/01-a.md:5: user= is empty: name a user, or leave user= out" {
+		t.Errorf("empty user=: %v", err)
+	}
+}

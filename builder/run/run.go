@@ -18,9 +18,10 @@ import (
 
 // Stand is what the runner needs from the containers.
 type Stand interface {
-	// SQL runs a script in node's long-lived session and writes psql's
-	// output; errored reports an ERROR raised by a statement.
-	SQL(ctx context.Context, node, script string, w io.Writer) (errored bool, err error)
+	// SQL runs a script in the long-lived session of node and user (""
+	// for the service's own user) and writes psql's output; errored
+	// reports an ERROR raised by a statement.
+	SQL(ctx context.Context, node, user, script string, w io.Writer) (errored bool, err error)
 	// Shell runs a bash script inside node's container as user.
 	Shell(ctx context.Context, node, user, script string, timeout time.Duration, w io.Writer) (exit int, err error)
 	// Host performs a lifecycle step and writes the resulting states.
@@ -184,7 +185,7 @@ func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (
 	case b.Node == course.Host:
 		err = runHost(actx, st, code, out)
 	case b.Lang == "sql":
-		r.Failed, err = st.SQL(actx, b.Node, code, out)
+		r.Failed, err = st.SQL(actx, b.Node, b.User, code, out)
 	default:
 		r.Exit, err = st.Shell(actx, b.Node, b.User, code, b.Timeout, out)
 		r.Failed = r.Exit != 0

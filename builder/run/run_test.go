@@ -28,7 +28,7 @@ type fakeStand struct {
 	sample func(n int) ([]string, []float64, error)
 }
 
-func (f *fakeStand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
+func (f *fakeStand) SQL(ctx context.Context, node, _, script string, w io.Writer) (bool, error) {
 	f.calls++
 	out, errored, err := f.sql(node, script, f.calls)
 	io.WriteString(w, out)

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/cli/cli/command"
 	cliflags "github.com/docker/cli/cli/flags"
@@ -40,8 +39,11 @@ func newComposeService(cli *client.Client, events api.EventProcessor, errOut io.
 // loadProject reads the course's compose file as this build's project,
 // with the profiles given and, as `docker compose` does for the services
 // named on its command line, only the services given (and those they
-// depend on; all when none is given), with PG_IMAGE set to the build's
-// image. Every
+// depend on; all when none is given). Each service runs the image the
+// build has for the reference its compose file writes (Config.Images:
+// the reference itself, or the course's fallback for it); the reference
+// is the one the compose model read at check time, with the environment
+// a reader's shell gives. Every
 // container, network and volume it will make carries labels (the owner's).
 // Volumes the image declares (VOLUME, e.g. PostgreSQL's data directory)
 // that the compose file does not mount become explicit anonymous volumes
@@ -55,9 +57,6 @@ func (s *Stand) loadProject(ctx context.Context, profiles, services []string) (*
 		Profiles:    profiles,
 		Services:    services,
 		Offline:     true,
-		ProjectOptionsFns: []cli.ProjectOptionsFn{
-			cli.WithEnv([]string{"PG_IMAGE=" + s.cfg.Image.Ref}),
-		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compose file %s: %w", s.cfg.ComposeFile, err)
@@ -69,6 +68,13 @@ func (s *Stand) loadProject(ctx context.Context, profiles, services []string) (*
 		}
 		for k, v := range labels {
 			svc.CustomLabels[k] = v
+		}
+		if ms, ok := s.cfg.Model.Service(name); ok && ms.Image != "" {
+			img, ok := s.cfg.Images[ms.Image]
+			if !ok {
+				return nil, fmt.Errorf("service %s: no image was made ready for %s", name, ms.Image)
+			}
+			svc.Image = img.Ran
 		}
 		vols, err := s.imageVolumes(ctx, svc.Image)
 		if err != nil {
@@ -124,22 +130,6 @@ func (s *Stand) imageVolumes(ctx context.Context, ref string) ([]string, error) 
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-// readerProject is the project name a reader's `docker compose` gives the
-// stand: the compose file's `name:`, else its folder's name.
-func readerProject(ctx context.Context, svc api.Compose, file string) (string, error) {
-	p, err := svc.LoadProject(ctx, api.ProjectLoadOptions{
-		ConfigPaths: []string{file},
-		WorkingDir:  filepath.Dir(file),
-		Offline:     true,
-		// The reader's shell sets nothing: PG_IMAGE keeps its default.
-		ProjectOptionsFns: []cli.ProjectOptionsFn{cli.WithEnv([]string{"PG_IMAGE=" + OfficialImage})},
-	})
-	if err != nil {
-		return "", fmt.Errorf("compose file %s: %w", file, err)
-	}
-	return p.Name, nil
 }
 
 // progress collects the compose library's progress events of one

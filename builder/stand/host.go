@@ -12,16 +12,11 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/compose/v5/pkg/api"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"replcourse/builder/course"
 )
-
-// waitingMarker is what stand/standby-entrypoint.sh prints while the replica
-// idles with an empty data directory: started, but with nothing to serve yet.
-const waitingMarker = "waiting for a base backup"
 
 // pollEvery is the period of the bounded polls below (readiness, shutdown).
 const pollEvery = 100 * time.Millisecond
@@ -83,10 +78,18 @@ func (s *Stand) Host(ctx context.Context, st course.HostStep, w io.Writer) error
 	// As compose does, a step on every service skips those that have no
 	// container (never started, or removed by down).
 	if len(st.Services) == 0 {
-		services = slices.DeleteFunc(services, func(svc string) bool {
+		var kept []string
+		for _, svc := range services {
 			_, err := s.container(ctx, svc)
-			return err != nil
-		})
+			var nr *NotRunningError
+			switch {
+			case err == nil:
+				kept = append(kept, svc)
+			case !errors.As(err, &nr):
+				return err
+			}
+		}
+		services = kept
 	}
 
 	t1 := time.Now()
@@ -148,20 +151,22 @@ func (s *Stand) composeStep(ctx context.Context, p *types.Project, st course.Hos
 func (s *Stand) closeSessions(ctx context.Context, node string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for n, sess := range s.sessions {
-		if node == "" || n == node {
+	for k, sess := range s.sessions {
+		if node == "" || k.node == node {
 			_ = sess.Close(ctx)
-			delete(s.sessions, n)
+			delete(s.sessions, k)
 		}
 	}
 }
 
 // waitReady polls until every service is ready, within
-// course.HostReadyTimeout: healthy if its container has a healthcheck (the
-// compose file declares one), else accepting connections (pg_isready), and
-// in both cases a replica idling for its base backup counts as ready. A
-// service that exits, or is still not ready at the bound, is an error with
-// its state and its last log lines.
+// course.HostReadyTimeout, as Docker tells it (see readiness): running,
+// and healthy where the container has a healthcheck — the compose file's,
+// else the image's; none where the compose file disables it. A service
+// that exits, or whose healthcheck reports unhealthy (as `docker compose
+// up --wait` fails then), is an error at once; one still not ready at the
+// bound is an error too. Each says the service's state, its health log
+// and its last log lines.
 func (s *Stand) waitReady(ctx context.Context, services []string) error {
 	rctx, cancel := context.WithTimeout(ctx, course.HostReadyTimeout)
 	defer cancel()
@@ -171,18 +176,24 @@ func (s *Stand) waitReady(ctx context.Context, services []string) error {
 	for {
 		var still []string
 		for _, svc := range pending {
-			ready, state, err := s.ready(rctx, svc)
-			switch {
-			case err != nil && rctx.Err() == nil:
+			c, err := s.inspect(rctx, svc)
+			if err != nil {
+				if rctx.Err() != nil {
+					break
+				}
 				return err
-			case strings.HasPrefix(state, "exited"):
-				return fmt.Errorf("%s %s while starting; its log ends with:\n%s", svc, state, indent(s.Logs(context.WithoutCancel(ctx), svc, 20)))
+			}
+			switch ready, failed := readiness(c); {
+			case failed:
+				return fmt.Errorf("%s %s while starting\n%s", svc, stateOf(c), s.report(context.WithoutCancel(ctx), []string{svc}))
 			case !ready:
 				still = append(still, svc)
 			}
 		}
-		if pending = still; len(pending) == 0 {
-			return nil
+		if rctx.Err() == nil {
+			if pending = still; len(pending) == 0 {
+				return nil
+			}
 		}
 		select {
 		case <-rctx.Done():
@@ -195,40 +206,48 @@ func (s *Stand) waitReady(ctx context.Context, services []string) error {
 	}
 }
 
-// ready reports whether svc is ready (see waitReady), with its state.
-func (s *Stand) ready(ctx context.Context, svc string) (bool, string, error) {
-	state, err := s.state(ctx, svc)
-	if err != nil {
-		return false, state, err
+// readiness decides from an inspected container whether its service is
+// ready — running, and healthy if it has a healthcheck — or has failed:
+// exited or dead, or unhealthy. A container that is starting, restarting
+// or whose healthcheck has not passed yet is neither.
+func readiness(c container.InspectResponse) (ready, failed bool) {
+	st := c.State
+	if st == nil {
+		return false, false
 	}
-	if state == stateWaiting {
-		return true, state, nil
+	switch st.Status {
+	case container.StateExited, container.StateDead:
+		return false, true
+	case container.StateRunning:
+	default:
+		return false, false
 	}
-	if state != stateReady {
-		return false, state, nil
+	if st.Health == nil || st.Health.Status == container.NoHealthcheck {
+		return true, false
 	}
-	health, err := s.health(ctx, svc)
-	if err != nil {
-		return false, state, err
+	switch st.Health.Status {
+	case container.Healthy:
+		return true, false
+	case container.Unhealthy:
+		return false, true
 	}
-	return health == "" || health == container.Healthy, state, nil
+	return false, false
 }
 
-// health is the status of svc's healthcheck ("starting", "healthy",
-// "unhealthy"), or "" when it has none.
-func (s *Stand) health(ctx context.Context, svc string) (container.HealthStatus, error) {
+// inspect returns the container of svc as the engine describes it,
+// bounded by pollTimeout.
+func (s *Stand) inspect(ctx context.Context, svc string) (container.InspectResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
+	defer cancel()
 	id, err := s.container(ctx, svc)
 	if err != nil {
-		return "", err
+		return container.InspectResponse{}, err
 	}
 	res, err := s.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
-		return "", err
+		return container.InspectResponse{}, err
 	}
-	if st := res.Container.State; st != nil && st.Health != nil {
-		return st.Health.Status, nil
-	}
-	return "", nil
+	return res.Container, nil
 }
 
 // waitExited waits until the services' containers no longer run: compose's
@@ -254,23 +273,43 @@ func (s *Stand) waitExited(ctx context.Context, services []string) error {
 	return nil
 }
 
-// report describes services for an error: each one's state, health and
-// last log lines.
+// report describes services for an error: each one's state, its
+// healthcheck's last results and its last log lines.
 func (s *Stand) report(ctx context.Context, services []string) string {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var b strings.Builder
 	for _, svc := range services {
-		state, err := s.state(ctx, svc)
+		c, err := s.inspect(ctx, svc)
 		if err != nil {
-			state = err.Error()
+			fmt.Fprintf(&b, "%s: %v\n", svc, err)
+			continue
 		}
-		if h, err := s.health(ctx, svc); err == nil && h != "" {
-			state += ", health " + string(h)
+		fmt.Fprintf(&b, "%s: %s\n", svc, stateOf(c))
+		if h := healthLog(c); h != "" {
+			fmt.Fprintf(&b, "its healthcheck's last results:\n%s", indent(h))
 		}
-		fmt.Fprintf(&b, "%s: %s; its log ends with:\n%s", svc, state, indent(s.Logs(ctx, svc, 20)))
+		fmt.Fprintf(&b, "its log ends with:\n%s", indent(s.Logs(ctx, svc, 20)))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// healthLog lists a container's last healthcheck results, oldest first,
+// one "exit N: output" line each (Docker keeps the last five); "" when it
+// has no healthcheck or no result yet.
+func healthLog(c container.InspectResponse) string {
+	if c.State == nil || c.State.Health == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range c.State.Health.Log {
+		out := strings.Join(strings.Fields(r.Output), " ")
+		if out == "" {
+			out = "(no output)"
+		}
+		fmt.Fprintf(&b, "exit %d: %s\n", r.ExitCode, out)
+	}
+	return b.String()
 }
 
 func indent(text string) string {
@@ -281,77 +320,44 @@ func indent(text string) string {
 	return "  " + strings.ReplaceAll(text, "\n", "\n  ") + "\n"
 }
 
-const (
-	stateReady   = "accepting connections"
-	stateWaiting = "running, " + waitingMarker
-)
-
-// pollTimeout bounds one look at a service (an inspect, a connection
-// attempt, its log), so that one stalled call to a loaded engine cannot
-// use up a step's whole bound unseen.
+// pollTimeout bounds one look at a service (an inspect, its log), so that
+// one stalled call to a loaded engine cannot use up a step's whole bound
+// unseen.
 const pollTimeout = 10 * time.Second
 
-// state describes a service as a reader would check it: exited (with its
-// exit status), accepting connections, waiting for a base backup, or
-// starting. It never runs a process in the container: a `docker exec`
-// costs some 75 ms of CPU (runc, the shim, fuse-overlayfs on this engine),
-// more than PostgreSQL's own start, and polling with it starved the very
-// start it waited for on a loaded machine.
+// state is a service's state as Docker reports it (see stateOf). It never
+// runs a process in the container: a `docker exec` costs some 75 ms of
+// CPU (runc, the shim, fuse-overlayfs on this engine), more than
+// PostgreSQL's own start, and polling with it starved the very start it
+// waited for on a loaded machine. Healthchecks are Docker's own.
 func (s *Stand) state(ctx context.Context, svc string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
-	defer cancel()
-	id, err := s.container(ctx, svc)
+	c, err := s.inspect(ctx, svc)
 	if err != nil {
 		return "", err
 	}
-	res, err := s.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
-	if err != nil {
-		return "", err
-	}
-	st := res.Container.State
-	if st == nil || !st.Running {
-		if st != nil && st.ExitCode != 0 {
-			return fmt.Sprintf("exited (%d)", st.ExitCode), nil
+	return stateOf(c), nil
+}
+
+// stateOf words an inspected container's state in Docker's terms, as
+// `docker ps` and `docker compose ps` show them: the health status
+// ("healthy", "unhealthy", "starting") of a running container with a
+// healthcheck, "running" of one without, "exited (N)" with the exit
+// status, else the engine's status ("created", "restarting", "paused",
+// "removing", "dead").
+func stateOf(c container.InspectResponse) string {
+	st := c.State
+	switch {
+	case st == nil:
+		return "unknown"
+	case st.Status == container.StateRunning && st.Health != nil && st.Health.Status != container.NoHealthcheck:
+		return string(st.Health.Status)
+	case st.Status == container.StateExited:
+		return fmt.Sprintf("exited (%d)", st.ExitCode)
+	case st.Status == "":
+		if st.Running {
+			return string(container.StateRunning)
 		}
-		return "exited (0)", nil
+		return fmt.Sprintf("exited (%d)", st.ExitCode)
 	}
-	if accepting(ctx, svc, res.Container) {
-		return stateReady, nil
-	}
-	if s.loggedSince(ctx, id, st.StartedAt, waitingMarker) {
-		return stateWaiting, nil
-	}
-	return "starting", nil
-}
-
-// accepting reports whether the server in c accepts connections, as
-// pg_isready means it, over its port published on 127.0.0.1: a connection
-// made, or refused by the server itself for any reason other than that it
-// is starting up, shutting down or in recovery before a consistent state
-// (SQLSTATE 57P03, cannot_connect_now). While initdb runs, the image's
-// temporary server listens on its Unix socket only, so no answer comes.
-func accepting(ctx context.Context, node string, c container.InspectResponse) bool {
-	cs, err := connStringOf(node, c)
-	if err != nil {
-		return false
-	}
-	cfg, err := pgconn.ParseConfig(cs)
-	if err != nil {
-		return false
-	}
-	cfg.ConnectTimeout = 2 * time.Second
-	conn, err := pgconn.ConnectConfig(ctx, cfg)
-	if err == nil {
-		conn.Close(ctx)
-		return true
-	}
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code != "57P03"
-}
-
-// loggedSince reports whether the container printed marker since it last
-// started: an earlier run's log lines must not count after a restart.
-func (s *Stand) loggedSince(ctx context.Context, id, startedAt, marker string) bool {
-	text, err := s.containerLogs(ctx, id, client.ContainerLogsOptions{Since: startedAt})
-	return err == nil && strings.Contains(text, marker)
+	return string(st.Status)
 }

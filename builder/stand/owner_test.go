@@ -66,7 +66,7 @@ func TestProgressLines(t *testing.T) {
 	for _, order := range [][2]string{{"primary", "replica"}, {"replica", "primary"}} {
 		p := &progress{rename: func(id string) string {
 			return map[string]string{
-				"Network replcourse-build-1_default":       "Network stand_default",
+				"Network replcourse-build-1_default":     "Network stand_default",
 				"Container replcourse-build-1-primary-1": "Container stand-primary-1",
 				"Container replcourse-build-1-replica-1": "Container stand-replica-1",
 			}[id]

@@ -3,7 +3,6 @@ package stand
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -13,8 +12,8 @@ import (
 // their values; no row, a NULL or a text that is no number is an error,
 // and the next sample works again on a new connection.
 func TestSampleReturnsEveryColumn(t *testing.T) {
-	img := needDocker(t)
-	s := newTestStand(t, img, &strings.Builder{})
+	needDocker(t)
+	s := newTestStand(t, nil)
 	host(t, s, "docker compose up -d --wait")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

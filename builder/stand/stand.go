@@ -56,6 +56,7 @@ type Stand struct {
 	mu       sync.Mutex
 	sessions map[string]*psql.Session
 	probes   map[string]*pgx.Conn // connections of background probes, per node
+	psqls    []*psql.Resident     // the psql of each session, for describe commands (psqlclient.go)
 	server   string               // SELECT version() of the first node reached
 }
 
@@ -381,6 +382,7 @@ func (s *Stand) Close() error {
 		delete(s.probes, node)
 	}
 	s.mu.Unlock()
+	s.closePsqls()
 	err := Remove(ctx, s.cli, s.project)
 	s.cli.Close()
 	return err

@@ -17,7 +17,10 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"replcourse/builder/composefile"
+	"replcourse/builder/config"
 	"replcourse/builder/course"
+	"replcourse/builder/internal/coursetest"
 )
 
 // testCompose is a one-service stand in a folder named stand, with no
@@ -38,27 +41,67 @@ const testCompose = `services:
       - "127.0.0.1::5432"
 `
 
-// needDocker skips in -short runs and returns the image the course uses.
-func needDocker(t *testing.T) Image {
+// testImage is the image the test stands run for postgres:17 where the
+// engine cannot pull it: the fixture courses' fallback, which the
+// repository's `make image` makes.
+const testImage = "replcourse/postgres:17"
+
+// needDocker skips in -short runs and when the engine does not hold
+// testImage.
+func needDocker(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs Docker")
 	}
-	img, err := EnsureImage(context.Background(), DefaultSource(filepath.Join("..", "..")), os.Stderr)
+	cli, err := newClient(context.Background())
 	if err != nil {
 		t.Skip(err)
 	}
-	return img
+	defer cli.Close()
+	if _, ok := inspectImage(context.Background(), cli, testImage); !ok {
+		t.Skipf("the engine holds no %s (make image)", testImage)
+	}
 }
 
-// newTestStand prepares a stand of testCompose, removed when the test ends.
-func newTestStand(t *testing.T, img Image, log *strings.Builder) *Stand {
+// courseOf writes a course folder whose stand/compose.yaml is compose,
+// with the fixture courses' course.yaml and image recipe (postgres:17
+// falls back to testImage), and returns its root.
+func courseOf(t *testing.T, compose string) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "stand")
-	os.MkdirAll(dir, 0o755)
-	file := filepath.Join(dir, "compose.yaml")
-	os.WriteFile(file, []byte(testCompose), 0o644)
-	s, err := New(context.Background(), Config{ComposeFile: file, Image: img, Log: log})
+	root := coursetest.Write(t, coursetest.Part(t, "one-service", "course.yaml", "stand/image.sh"))
+	if err := os.WriteFile(filepath.Join(root, "stand", "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// configOf is the stand's Config for the course at root: its compose
+// file, read into a model, and its images made ready.
+func configOf(t testing.TB, root string, log io.Writer) Config {
+	t.Helper()
+	cc, err := config.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := composefile.Load(context.Background(), root, cc.ComposeFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	imgs, err := EnsureImages(context.Background(), cc, m, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{ComposeFile: cc.ComposeFile(), Model: m, Images: imgs, Log: log}
+}
+
+// standOf prepares a stand of compose, removed when the test ends, with
+// nothing left behind.
+func standOf(t *testing.T, compose string, log io.Writer) *Stand {
+	t.Helper()
+	s, err := New(context.Background(), configOf(t, courseOf(t, compose), log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +114,12 @@ func newTestStand(t *testing.T, img Image, log *strings.Builder) *Stand {
 		}
 	})
 	return s
+}
+
+// newTestStand prepares a stand of testCompose.
+func newTestStand(t *testing.T, log io.Writer) *Stand {
+	t.Helper()
+	return standOf(t, testCompose, log)
 }
 
 func host(t *testing.T, s *Stand, line string) string {
@@ -94,16 +143,16 @@ func host(t *testing.T, s *Stand, line string) string {
 // progress lines under the reader's project name, then the state the
 // build checked under its heading; down has only compose's lines.
 func TestHostPrintsWhatComposePrints(t *testing.T) {
-	img := needDocker(t)
-	s := newTestStand(t, img, &strings.Builder{})
+	needDocker(t)
+	s := newTestStand(t, nil)
 	h := course.HostStateHeading
 	cases := []struct{ cmd, want string }{
-		{"docker compose up -d", " ✔ Network stand_default     Created\n ✔ Container stand-primary-1 Started\n" + h + "\nprimary  accepting connections\n"},
-		{"docker compose up -d", " ✔ Container stand-primary-1 Running\n" + h + "\nprimary  accepting connections\n"},
+		{"docker compose up -d", " ✔ Network stand_default     Created\n ✔ Container stand-primary-1 Started\n" + h + "\nprimary  healthy\n"},
+		{"docker compose up -d", " ✔ Container stand-primary-1 Running\n" + h + "\nprimary  healthy\n"},
 		{"docker compose stop primary", " ✔ Container stand-primary-1 Stopped\n" + h + "\nprimary  exited (0)\n"},
-		{"docker compose start primary", " ✔ Container stand-primary-1 Started\n" + h + "\nprimary  accepting connections\n"},
+		{"docker compose start primary", " ✔ Container stand-primary-1 Started\n" + h + "\nprimary  healthy\n"},
 		{"docker compose kill", " ✔ Container stand-primary-1 Killed\n" + h + "\nprimary  exited (137)\n"},
-		{"docker compose up -d --wait", " ✔ Container stand-primary-1 Healthy\n" + h + "\nprimary  accepting connections\n"},
+		{"docker compose up -d --wait", " ✔ Container stand-primary-1 Healthy\n" + h + "\nprimary  healthy\n"},
 		{"docker compose down -v", " ✔ Container stand-primary-1 Removed\n ✔ Network stand_default     Removed\n"},
 	}
 	for _, tc := range cases {
@@ -111,9 +160,9 @@ func TestHostPrintsWhatComposePrints(t *testing.T) {
 			t.Errorf("%s:\n got %q\nwant %q", tc.cmd, got, tc.want)
 		}
 		// A service that declares a healthcheck is ready once healthy.
-		if strings.Contains(tc.want, "accepting connections") {
-			if h, err := s.health(context.Background(), "primary"); err != nil || h != container.Healthy {
-				t.Errorf("%s returned with primary %q (%v), want healthy", tc.cmd, h, err)
+		if strings.Contains(tc.want, "primary  healthy") {
+			if c, err := s.inspect(context.Background(), "primary"); err != nil || c.State.Health == nil || c.State.Health.Status != container.Healthy {
+				t.Errorf("%s returned with primary %+v (%v), want healthy", tc.cmd, c.State, err)
 			}
 		}
 	}
@@ -125,8 +174,8 @@ func TestHostPrintsWhatComposePrints(t *testing.T) {
 // TestEverythingLabelled: the containers, network and volumes of a stand
 // carry its project and its owner, this process.
 func TestEverythingLabelled(t *testing.T) {
-	img := needDocker(t)
-	s := newTestStand(t, img, &strings.Builder{})
+	needDocker(t)
+	s := newTestStand(t, nil)
 	host(t, s, "docker compose up -d")
 	ctx := context.Background()
 	f := make(client.Filters).Add("label", Label+"="+s.Project())
@@ -172,12 +221,11 @@ func TestEverythingLabelled(t *testing.T) {
 // TestHelperHoldStand is not a test: TestKilledBuildLeftovers runs it in a
 // subprocess, which brings a stand up, says so and waits to be killed.
 func TestHelperHoldStand(t *testing.T) {
-	file := os.Getenv("STAND_TEST_HOLD")
-	if file == "" {
+	root := os.Getenv("STAND_TEST_HOLD")
+	if root == "" {
 		t.Skip("helper process only")
 	}
-	img := Image{Ref: os.Getenv("STAND_TEST_IMAGE")}
-	s, err := New(context.Background(), Config{ComposeFile: file, Image: img})
+	s, err := New(context.Background(), configOf(t, root, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,16 +242,13 @@ func TestHelperHoldStand(t *testing.T) {
 // leaves a live build's stand alone and lists, with the command to remove
 // it, a stand whose builder it cannot check.
 func TestKilledBuildLeftovers(t *testing.T) {
-	img := needDocker(t)
-	dir := filepath.Join(t.TempDir(), "stand")
-	os.MkdirAll(dir, 0o755)
-	file := filepath.Join(dir, "compose.yaml")
-	os.WriteFile(file, []byte(testCompose), 0o644)
+	needDocker(t)
+	root := courseOf(t, testCompose)
 
 	ctx, cancel := context.WithTimeout(context.Background(), course.HostTimeout(nil)+course.HostComposeTimeout+course.HostReadyTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperHoldStand$", "-test.v")
-	cmd.Env = append(os.Environ(), "STAND_TEST_HOLD="+file, "STAND_TEST_IMAGE="+img.Ref)
+	cmd.Env = append(os.Environ(), "STAND_TEST_HOLD="+root)
 	stdin, _ := cmd.StdinPipe()
 	defer stdin.Close()
 	stdout, _ := cmd.StdoutPipe()
@@ -267,7 +312,7 @@ func TestKilledBuildLeftovers(t *testing.T) {
 	}
 
 	var log strings.Builder
-	s, err := New(ctx, Config{ComposeFile: file, Image: img, Log: &log})
+	s, err := New(ctx, configOf(t, root, &log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,23 +335,15 @@ func TestKilledBuildLeftovers(t *testing.T) {
 // TestUpFailsWithStateAndLog: a service that exits while starting fails
 // the step at once, with its exit status and its log, not at a timeout.
 func TestUpFailsWithStateAndLog(t *testing.T) {
-	img := needDocker(t)
-	dir := filepath.Join(t.TempDir(), "stand")
-	os.MkdirAll(dir, 0o755)
-	file := filepath.Join(dir, "compose.yaml")
-	os.WriteFile(file, []byte(`services:
+	needDocker(t)
+	s := standOf(t, `services:
   primary:
     image: ${PG_IMAGE:-postgres:17}
     entrypoint: ["sh", "-c", "echo 'FATAL:  configuration file contains errors'; exit 3"]
-`), 0o644)
-	s, err := New(context.Background(), Config{ComposeFile: file, Image: img})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+`, nil)
 	steps, _ := course.ParseHostSteps("docker compose up -d")
 	var out strings.Builder
-	err = s.Host(context.Background(), steps[0], &out)
+	err := s.Host(context.Background(), steps[0], &out)
 	if err == nil || !strings.Contains(err.Error(), "primary exited (3) while starting") ||
 		!strings.Contains(err.Error(), "configuration file contains errors") {
 		t.Errorf("got %v", err)
@@ -320,20 +357,12 @@ func TestUpFailsWithStateAndLog(t *testing.T) {
 // reporting its state, runs no process in its container (each `docker
 // exec` costs more CPU than PostgreSQL's start on a loaded machine).
 func TestReadinessExecsNothing(t *testing.T) {
-	img := needDocker(t)
-	dir := filepath.Join(t.TempDir(), "stand")
-	os.MkdirAll(dir, 0o755)
-	file := filepath.Join(dir, "compose.yaml")
+	needDocker(t)
 	// No healthcheck: Docker itself would exec it.
-	os.WriteFile(file, []byte(strings.Replace(testCompose, "    healthcheck:", "    x-healthcheck:", 1)), 0o644)
-	s, err := New(context.Background(), Config{ComposeFile: file, Image: img})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := standOf(t, strings.Replace(testCompose, "    healthcheck:", "    x-healthcheck:", 1), nil)
 	since := time.Now()
 	out := host(t, s, "docker compose up -d\ndocker compose restart primary")
-	if !strings.Contains(out, "primary  accepting connections") {
+	if !strings.Contains(out, "primary  running") {
 		t.Fatalf("output %q", out)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -365,20 +394,102 @@ func TestReadinessExecsNothing(t *testing.T) {
 // service named acts on the services that have a container, as compose
 // does, and reports only those.
 func TestStepOnAllSkipsServicesNeverStarted(t *testing.T) {
-	img := needDocker(t)
-	dir := filepath.Join(t.TempDir(), "stand")
-	os.MkdirAll(dir, 0o755)
-	file := filepath.Join(dir, "compose.yaml")
+	needDocker(t)
 	extra := "  extra:\n    image: ${PG_IMAGE:-postgres:17}\n    environment:\n      POSTGRES_PASSWORD: postgres\n"
-	os.WriteFile(file, []byte(testCompose+extra), 0o644)
-	s, err := New(context.Background(), Config{ComposeFile: file, Image: img})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := standOf(t, testCompose+extra, nil)
 	host(t, s, "docker compose up -d primary")
 	want := " ✔ Container stand-primary-1 Stopped\n" + course.HostStateHeading + "\nprimary  exited (0)\n"
 	if got := host(t, s, "docker compose stop"); got != want {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestUnhealthyFailsWithHealthLog: a service whose healthcheck fails
+// never gets ready; the step fails once Docker marks it unhealthy (as
+// `docker compose up --wait` does), with its state, its healthcheck's
+// last results and its last log lines.
+func TestUnhealthyFailsWithHealthLog(t *testing.T) {
+	needDocker(t)
+	s := standOf(t, `services:
+  app:
+    image: postgres:17
+    entrypoint: ["sh", "-c", "echo 'app: listening nowhere'; exec sleep infinity"]
+    stop_signal: SIGKILL
+    healthcheck:
+      test: ["CMD-SHELL", "echo 'probe: no answer on 8080'; exit 1"]
+      interval: 1s
+      retries: 1
+`, nil)
+	steps, _ := course.ParseHostSteps("docker compose up -d")
+	var out strings.Builder
+	err := s.Host(context.Background(), steps[0], &out)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"app unhealthy while starting", "app: unhealthy", "its healthcheck's last results:\n  exit 1: probe: no answer on 8080", "its log ends with:\n  app: listening nowhere"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestSessionPerUser: SQL blocks reach the service's database as its
+// user (POSTGRES_DB, POSTGRES_USER), and user= opens a session of its own
+// on the same node; each keeps its own state.
+func TestSessionPerUser(t *testing.T) {
+	needDocker(t)
+	s := standOf(t, `services:
+  db:
+    image: postgres:17
+    environment:
+      POSTGRES_PASSWORD: secret
+      POSTGRES_USER: alice
+      POSTGRES_DB: shop
+      POSTGRES_HOST_AUTH_METHOD: trust
+    ports: ["127.0.0.1::5432"]
+    healthcheck:
+      test: ["CMD", "pg_isready", "-q", "-h", "127.0.0.1", "-U", "alice", "-d", "shop"]
+      interval: 1s
+      retries: 30
+`, nil)
+	host(t, s, "docker compose up -d")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sql := func(user, script string) string {
+		t.Helper()
+		var out strings.Builder
+		if failed, err := s.SQL(ctx, "db", user, script, &out); err != nil || failed {
+			t.Fatalf("%s as %q: %v (failed %v)\n%s", script, user, err, failed, out.String())
+		}
+		return out.String()
+	}
+	if got := sql("", "CREATE ROLE bob LOGIN; SET application_name = 'mine'; SELECT current_user, current_database();"); !strings.Contains(got, " alice        | shop\n") {
+		t.Errorf("the service's own user and database:\n%s", got)
+	}
+	if got := sql("bob", "SELECT current_user, current_setting('application_name') AS app;"); !strings.Contains(got, " bob          | psql\n") {
+		t.Errorf("user=bob:\n%s", got)
+	}
+	if got := sql("", "SHOW application_name;"); !strings.Contains(got, " mine\n") {
+		t.Errorf("the first session lost its setting:\n%s", got)
+	}
+}
+
+// TestNotRunningIsTyped: a block on a node that was never started, or
+// that stopped, fails with a *NotRunningError, told apart by its fields.
+func TestNotRunningIsTyped(t *testing.T) {
+	needDocker(t)
+	s := newTestStand(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var nr *NotRunningError
+	if _, err := s.SQL(ctx, "primary", "", "SELECT 1", io.Discard); !errors.As(err, &nr) || nr.Stopped {
+		t.Errorf("never started: %v", err)
+	}
+	host(t, s, "docker compose up -d\ndocker compose stop")
+	if _, err := s.SQL(ctx, "primary", "", "SELECT 1", io.Discard); !errors.As(err, &nr) || !nr.Stopped || nr.State != "exited (0)" {
+		t.Errorf("SQL on a stopped node: %v", err)
+	}
+	if _, err := s.Shell(ctx, "primary", "", "true", time.Minute, io.Discard); !errors.As(err, &nr) || !nr.Stopped {
+		t.Errorf("shell on a stopped node: %v", err)
 	}
 }

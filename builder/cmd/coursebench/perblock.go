@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"replcourse/builder/composefile"
+	"replcourse/builder/config"
 	"replcourse/builder/course"
 	"replcourse/builder/load"
 	"replcourse/builder/run"
@@ -16,14 +17,33 @@ import (
 
 // perBlock measures what one block costs the builder, end to end through
 // the runner (session, formatting, comparison), on a stand with only the
-// primary: SQL blocks, shell blocks, and — for comparison — the same SQL
-// run as a psql process per block, as a naive runner would.
+// course's first PostgreSQL service (outside any profile, publishing its
+// PostgreSQL port): SQL blocks, shell blocks, and — for comparison — the
+// same SQL run as a psql process per block, as a naive runner would.
 func perBlock(ctx context.Context, r *strings.Builder, root string, n int) (err error) {
-	img, err := stand.EnsureImage(ctx, stand.DefaultSource(root), io.Discard)
+	cc, err := config.Load(root)
 	if err != nil {
 		return err
 	}
-	st, err := stand.New(ctx, stand.Config{ComposeFile: filepath.Join(root, "stand", "compose.yaml"), Image: img})
+	m, err := composefile.Load(ctx, root, cc.ComposeFile())
+	if err != nil {
+		return err
+	}
+	node := ""
+	for _, svc := range m.Services {
+		if _, ok := svc.Published(svc.Postgres.Port); ok && len(svc.Profiles) == 0 {
+			node = svc.Name
+			break
+		}
+	}
+	if node == "" {
+		return fmt.Errorf("%s: no service outside a profile publishes its PostgreSQL port", m.File)
+	}
+	imgs, err := stand.EnsureImages(ctx, cc, m, io.Discard)
+	if err != nil {
+		return err
+	}
+	st, err := stand.New(ctx, stand.Config{ComposeFile: cc.ComposeFile(), Model: m, Images: imgs})
 	if err != nil {
 		return err
 	}
@@ -32,18 +52,19 @@ func perBlock(ctx context.Context, r *strings.Builder, root string, n int) (err 
 			err = cerr
 		}
 	}()
-	if err := st.Host(ctx, course.HostStep{Verb: "up", Services: []string{course.Primary}}, io.Discard); err != nil {
+	if err := st.Host(ctx, course.HostStep{Verb: "up", Services: []string{node}}, io.Discard); err != nil {
 		return err
 	}
-	sql, err := timeBlocks(ctx, st, root, n, "```sql {node=primary}\nSELECT 1 AS one;\n```\n\n```output\n one \n-----\n   1\n(1 row)\n```\n")
+	on := "{node=" + node + "}"
+	sql, err := timeBlocks(ctx, st, cc.StandDir(), n, "```sql "+on+"\nSELECT 1 AS one;\n```\n\n```output\n one \n-----\n   1\n(1 row)\n```\n")
 	if err != nil {
 		return err
 	}
-	sh, err := timeBlocks(ctx, st, root, n/4, "```sh {node=primary}\necho ok\n```\n\n```output\nok\n```\n")
+	sh, err := timeBlocks(ctx, st, cc.StandDir(), n/4, "```sh "+on+"\necho ok\n```\n\n```output\nok\n```\n")
 	if err != nil {
 		return err
 	}
-	psql, err := timeBlocks(ctx, st, root, n/4, "```sh {node=primary}\npsql -X -c 'SELECT 1 AS one;'\n```\n\n```output\n one \n-----\n   1\n(1 row)\n```\n")
+	psql, err := timeBlocks(ctx, st, cc.StandDir(), n/4, "```sh "+on+"\npsql -X -c 'SELECT 1 AS one;'\n```\n\n```output\n one \n-----\n   1\n(1 row)\n```\n")
 	if err != nil {
 		return err
 	}
@@ -57,9 +78,9 @@ func perBlock(ctx context.Context, r *strings.Builder, root string, n int) (err 
 
 // timeBlocks runs n copies of one block through the runner and returns the
 // mean wall time per block.
-func timeBlocks(ctx context.Context, st run.Stand, root string, n int, block string) (time.Duration, error) {
+func timeBlocks(ctx context.Context, st run.Stand, standDir string, n int, block string) (time.Duration, error) {
 	src := "---\ntitle: bench\n---\n\n" + strings.Repeat(block+"\n", n)
-	ch, err := load.Chapter("bench.md", []byte(src), filepath.Join(root, "stand"))
+	ch, err := load.Chapter("bench.md", []byte(src), standDir)
 	if err != nil {
 		return 0, err
 	}

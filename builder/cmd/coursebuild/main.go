@@ -5,7 +5,7 @@
 //	coursebuild update [flags]    run the course and rewrite the expectations that differ
 //	coursebuild serve [flags]     preview on 127.0.0.1 with live reload
 //	coursebuild check             check the chapters, course.yaml and the compose file (no Docker)
-//	coursebuild image             make sure the PostgreSQL image exists
+//	coursebuild image             make sure the compose file's images exist
 //	coursebuild new DIR           write a minimal course into DIR (new or empty)
 //
 // Flags may come before or after the command: -C DIR (or -root DIR, the
@@ -174,9 +174,9 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	case "new":
 		return newCourse(o.dir, stdout)
 	case "image":
-		img, err := stand.EnsureImage(ctx, stand.DefaultSource(o.cfg.Root), stdout)
-		if err == nil {
-			fmt.Fprintf(stdout, "image %s (%s)\n", img.Ref, img.ID)
+		imgs, err := build.Images(ctx, o.cfg, stdout)
+		for _, img := range imgs {
+			fmt.Fprintf(stdout, "image %s (%s)\n", img.Label(), img.ID)
 		}
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"replcourse/builder/course"
 	"replcourse/builder/record"
 	"replcourse/builder/run"
-	"replcourse/builder/stand"
 )
 
 const serveChapter = "---\ntitle: Preview\n---\n\nThe first version of the prose.\n\n" +
@@ -43,8 +42,7 @@ func recordedCourse(t *testing.T) build.Config {
 	}
 	blocks := run.Blocks(c, 0)
 	res := &run.Results{Blocks: map[*course.Block]*course.Result{blocks[0]: {Output: "ready\n", Attempts: 1}}}
-	src := stand.DefaultSource(root)
-	env, err := record.CurrentEnv(filepath.Join(root, "stand"), []string{src.Official, src.Local})
+	env, err := build.RecordEnv(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
