@@ -15,13 +15,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/jackc/pgx/v5"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/sirupsen/logrus"
 
+	"replcourse/builder/composefile"
 	"replcourse/builder/psql"
 )
 
@@ -38,8 +41,13 @@ const (
 // Config says what to run.
 type Config struct {
 	ComposeFile string // the course's compose file
-	Image       Image  // from EnsureImage
-	Log         io.Writer
+	// Model is the compose file as read at check time: the services, and
+	// how to reach PostgreSQL in each.
+	Model *composefile.Model
+	// Images maps each image reference of the compose file, as written,
+	// to the image the stand runs for it (from EnsureImages).
+	Images map[string]Image
+	Log    io.Writer
 }
 
 // Stand is one running compose project.
@@ -53,12 +61,18 @@ type Stand struct {
 	// labels go on every container, network and volume: the owner's.
 	labels map[string]string
 
+	// engine is where the engine publishes ports (see engineHost).
+	engine engine
+
 	mu       sync.Mutex
-	sessions map[string]*psql.Session
+	sessions map[sessionKey]*psql.Session
 	probes   map[string]*pgx.Conn // connections of background probes, per node
 	psqls    []*psql.Resident     // the psql of each session, for describe commands (psqlclient.go)
 	server   string               // SELECT version() of the first node reached
 }
+
+// sessionKey names an SQL session: one per node and user.
+type sessionKey struct{ node, user string }
 
 // New prepares a stand with a fresh project name. No container exists until
 // a host block runs `docker compose up -d`. First it removes the stands of
@@ -73,13 +87,23 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Model == nil {
+		cli.Close()
+		return nil, fmt.Errorf("stand: no compose model for %s", cfg.ComposeFile)
+	}
+	eng, err := engineHost(cli.DaemonHost())
+	if err != nil {
+		cli.Close()
+		return nil, &EnvError{Msg: err.Error()}
+	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Stand{
 		cfg:      cfg,
 		project:  ProjectPrefix + hex.EncodeToString(b[:]),
 		cli:      cli,
-		sessions: map[string]*psql.Session{},
+		engine:   eng,
+		sessions: map[sessionKey]*psql.Session{},
 		probes:   map[string]*pgx.Conn{},
 		labels:   self().labels(time.Now()),
 	}
@@ -95,11 +119,7 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 		cli.Close()
 		return nil, &EnvError{Msg: fmt.Sprintf("Docker Compose: %v", err)}
 	}
-	reader, err := readerProject(ctx, s.svc, cfg.ComposeFile)
-	if err != nil {
-		cli.Close()
-		return nil, err
-	}
+	reader := cfg.Model.Name
 	s.progress.rename = func(id string) string { return strings.ReplaceAll(id, s.project, reader) }
 	return s, nil
 }
@@ -120,7 +140,27 @@ func (s *Stand) logf(format string, args ...any) {
 	}
 }
 
-// container finds the running or stopped container of a service.
+// NotRunningError is a block or a step on a node whose container does
+// not run: never started (Stopped false: no container), or stopped,
+// killed or exited.
+type NotRunningError struct {
+	Node    string
+	Stopped bool   // a container exists but does not run
+	State   string // its state when Stopped, e.g. "exited (0)"
+}
+
+func (e *NotRunningError) Error() string {
+	if !e.Stopped {
+		return fmt.Sprintf("node %s is not running: no `docker compose up -d` has started it yet", e.Node)
+	}
+	if e.State != "" {
+		return fmt.Sprintf("node %s is not running (%s)", e.Node, e.State)
+	}
+	return fmt.Sprintf("node %s is not running", e.Node)
+}
+
+// container finds the running or stopped container of a service; a
+// service without one is a *NotRunningError.
 func (s *Stand) container(ctx context.Context, service string) (string, error) {
 	res, err := s.cli.ContainerList(ctx, client.ContainerListOptions{
 		All: true,
@@ -131,29 +171,31 @@ func (s *Stand) container(ctx context.Context, service string) (string, error) {
 		return "", err
 	}
 	if len(res.Items) == 0 {
-		return "", fmt.Errorf("node %s is not running: no `docker compose up -d` has started it yet", service)
+		return "", &NotRunningError{Node: service}
 	}
 	return res.Items[0].ID, nil
 }
 
-// SQL runs a script on node through its long-lived session, reconnecting
-// first if the server restarted since the last block.
-func (s *Stand) SQL(ctx context.Context, node, script string, w io.Writer) (bool, error) {
-	sess, err := s.session(ctx, node)
+// SQL runs a script on node through the long-lived session of node and
+// user (the service's POSTGRES_USER when user is ""), reconnecting first
+// if the server restarted since the last block.
+func (s *Stand) SQL(ctx context.Context, node, user, script string, w io.Writer) (bool, error) {
+	sess, err := s.session(ctx, node, user)
 	if err != nil {
 		return false, err
 	}
 	return sess.Run(ctx, script, w)
 }
 
-func (s *Stand) session(ctx context.Context, node string) (*psql.Session, error) {
+func (s *Stand) session(ctx context.Context, node, user string) (*psql.Session, error) {
+	key := sessionKey{node, user}
 	s.mu.Lock()
-	sess := s.sessions[node]
+	sess := s.sessions[key]
 	s.mu.Unlock()
 	if sess != nil && sess.Alive() {
 		return sess, nil
 	}
-	conn, err := s.connString(ctx, node)
+	conn, err := s.connString(ctx, node, user)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +205,7 @@ func (s *Stand) session(ctx context.Context, node string) (*psql.Session, error)
 	}
 	sess.SetClient(s.psqlClient(node))
 	s.mu.Lock()
-	s.sessions[node] = sess
+	s.sessions[key] = sess
 	first := s.server == ""
 	s.mu.Unlock()
 	if first {
@@ -196,7 +238,7 @@ func (s *Stand) Sample(ctx context.Context, node, query string) ([]string, []flo
 	conn := s.probes[node]
 	s.mu.Unlock()
 	if conn == nil || conn.IsClosed() {
-		cs, err := s.connString(ctx, node)
+		cs, err := s.connString(ctx, node, "")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -244,9 +286,15 @@ func sampleRow(ctx context.Context, conn *pgx.Conn, query string) ([]string, []f
 	return cols, vals, rows.Err()
 }
 
-// connString points at the node's port published on 127.0.0.1, with the
-// superuser password the compose file gives the container.
-func (s *Stand) connString(ctx context.Context, node string) (string, error) {
+// connString reaches the PostgreSQL of node as user (the service's
+// Postgres.User when ""), through the port the engine publishes for the
+// service's Postgres.Port, on the engine's host (see engine.dial), in the
+// service's Postgres.Database, with its POSTGRES_PASSWORD for its own user.
+func (s *Stand) connString(ctx context.Context, node, user string) (string, error) {
+	svc, ok := s.cfg.Model.Service(node)
+	if !ok {
+		return "", fmt.Errorf("node %s is not a service of %s", node, s.cfg.Model.File)
+	}
 	id, err := s.container(ctx, node)
 	if err != nil {
 		return "", err
@@ -255,38 +303,46 @@ func (s *Stand) connString(ctx context.Context, node string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return connStringOf(node, res.Container)
+	return connStringOf(s.engine, svc, user, res.Container)
 }
 
-// connStringOf is connString for an inspected container.
-func connStringOf(node string, c container.InspectResponse) (string, error) {
+// connStringOf is connString for an inspected container of svc.
+func connStringOf(eng engine, svc *composefile.Service, user string, c container.InspectResponse) (string, error) {
 	if c.State == nil || !c.State.Running {
-		return "", fmt.Errorf("node %s is not running", node)
+		return "", &NotRunningError{Node: svc.Name, Stopped: true, State: stateOf(c)}
 	}
-	port := ""
+	pg := svc.Postgres
+	var bind *network.PortBinding
 	if c.NetworkSettings != nil {
 		for p, binds := range c.NetworkSettings.Ports {
-			if p.Num() == 5432 && len(binds) > 0 {
-				port = binds[0].HostPort
+			if p.Num() == uint16(pg.Port) && p.Proto() == network.TCP && len(binds) > 0 {
+				bind = &binds[0]
 			}
 		}
 	}
-	if port == "" {
-		return "", fmt.Errorf("node %s publishes no port for 5432", node)
+	if bind == nil {
+		return "", fmt.Errorf("node %s publishes no port for PostgreSQL's port %d", svc.Name, pg.Port)
 	}
-	user, password := "postgres", ""
-	for _, e := range c.Config.Env {
-		if v, ok := strings.CutPrefix(e, "POSTGRES_PASSWORD="); ok {
-			password = v
-		}
-		if v, ok := strings.CutPrefix(e, "POSTGRES_USER="); ok {
-			user = v
-		}
+	host, err := eng.dial(bind.HostIP)
+	if err != nil {
+		return "", fmt.Errorf("node %s: %v", svc.Name, err)
+	}
+	password := ""
+	if user == "" || user == pg.User {
+		user, password = pg.User, pg.Password
 	}
 	// application_name=psql: what a reader's own session shows in
 	// pg_stat_activity and pg_stat_replication.
-	return fmt.Sprintf("host=127.0.0.1 port=%s user=%s password=%s dbname=postgres sslmode=disable connect_timeout=10 application_name=psql",
-		port, user, password), nil
+	return fmt.Sprintf("host=%s port=%s user=%s password=%s dbname=%s sslmode=disable connect_timeout=10 application_name=psql",
+		quoteConn(host), bind.HostPort, quoteConn(user), quoteConn(password), quoteConn(pg.Database)), nil
+}
+
+// quoteConn quotes a value of a libpq keyword/value connection string.
+func quoteConn(v string) string {
+	if v != "" && !strings.ContainsAny(v, " '\\") {
+		return v
+	}
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }
 
 // Shell runs a bash script inside node's container as user (postgres when
@@ -302,7 +358,17 @@ func (s *Stand) Shell(ctx context.Context, node, user, script string, timeout ti
 	}
 	secs := fmt.Sprintf("%d", int(timeout.Seconds())+1)
 	cmd := []string{"timeout", "-s", "KILL", secs, "bash", "-c", "exec 2>&1\n" + script}
-	return s.exec(ctx, id, user, cmd, w)
+	exit, err := s.exec(ctx, id, user, cmd, w)
+	if errdefs.IsConflict(err) {
+		// The engine refuses an exec in a container that does not run
+		// (HTTP 409).
+		nr := &NotRunningError{Node: node, Stopped: true}
+		if c, ierr := s.inspect(context.WithoutCancel(ctx), node); ierr == nil {
+			nr.State = stateOf(c)
+		}
+		return 0, nr
+	}
+	return exit, err
 }
 
 func (s *Stand) exec(ctx context.Context, id, user string, cmd []string, w io.Writer) (int, error) {
