@@ -316,15 +316,23 @@ func parseCell(raw string, header bool) cell {
 }
 
 // looksNumeric guesses psql's right alignment for a cell that fills its
-// column, where the padding does not tell.
+// column, where the padding does not tell: a number, or a cell that starts
+// with a placeholder of kind int or num (or an alias of int).
 func looksNumeric(s string) bool {
 	s = strings.TrimPrefix(s, "-")
 	if s == "" {
 		return false
 	}
-	if strings.HasPrefix(s, "{{") {
-		return strings.HasPrefix(s, "{{int") || strings.HasPrefix(s, "{{num") || strings.HasPrefix(s, "{{pid") ||
-			strings.HasPrefix(s, "{{oid") || strings.HasPrefix(s, "{{xid") || strings.HasPrefix(s, "{{bytes")
+	if toks := scan(s); len(toks) > 0 && toks[0].ph {
+		// The kind before any '?' or ':name', aliases resolved.
+		k := toks[0].text
+		if n := strings.IndexAny(k, "?:"); n >= 0 {
+			k = k[:n]
+		}
+		if a, ok := aliases[k]; ok {
+			k = a
+		}
+		return k == "int" || k == "num"
 	}
 	return strings.Trim(s, "0123456789.e+-") == ""
 }
