@@ -161,3 +161,13 @@ func TestClassifyExpanded(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskKeepsPlusSigns: a name or value that ends with its own '+' is
+// re-padded as psql pads it, not taken for a line that goes on.
+func TestMaskKeepsPlusSigns(t *testing.T) {
+	actual := psql.FormatExpanded(cols("a+", "longer_name", "c"), [][]*string{{str("x+"), str("y"), str("z+")}})
+	expected := strings.Replace(actual, "| y\n", "| changed\n", 1)
+	if got, want := Mask(expected, actual, nil), joinLines(splitLines(actual)); got != want {
+		t.Errorf("Mask =\n%s\nwant psql's output:\n%s", got, want)
+	}
+}

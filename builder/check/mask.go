@@ -407,11 +407,11 @@ type field struct {
 // too. Otherwise a last '+' is the value's own.
 func parseField(cls []line, i, end int) field {
 	t, bar := cls[i].text, cls[i].bar
-	f := field{name: strings.TrimRight(t[:bar], " ")}
-	f.name, f.nameCont = strings.CutSuffix(f.name, "+")
-	if f.nameCont {
-		f.name = strings.TrimRight(f.name, " ")
-	}
+	// psql writes '+' right before the '|' of a name that goes on, a space
+	// after any other: "a+ |" is the name "a+".
+	f := field{}
+	f.name, f.nameCont = strings.CutSuffix(t[:bar], "+")
+	f.name = strings.TrimRight(f.name, " ")
 	f.value = strings.TrimRight(strings.TrimPrefix(t[bar+1:], " "), " ")
 	if body, ok := strings.CutSuffix(f.value, "+"); ok && i+1 < end && cls[i+1].kind == fieldLine && (cls[i+1].cells[0] == "" || f.nameCont) {
 		f.value, f.valueCont = strings.TrimRight(body, " "), true
