@@ -109,12 +109,22 @@ func (s *Stand) Host(ctx context.Context, st course.HostStep, w io.Writer) error
 		width = max(width, len(svc))
 	}
 	fmt.Fprintln(w, course.HostStateHeading)
+	var failed []string
 	for _, svc := range services {
-		state, err := s.state(ctx, svc)
+		c, err := s.inspect(ctx, svc)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%-*s  %s\n", width, svc, state)
+		fmt.Fprintf(w, "%-*s  %s\n", width, svc, stateOf(c))
+		// A service without a healthcheck is ready once running; one
+		// that exited since is no more ready than one that exited
+		// before.
+		if _, bad := readiness(c); bad && st.Verb != "stop" && st.Verb != "kill" {
+			failed = append(failed, svc)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s: %s no longer running once started\n%s", cmd, strings.Join(failed, ", "), s.report(context.WithoutCancel(ctx), failed))
 	}
 	return nil
 }

@@ -334,12 +334,17 @@ func TestKilledBuildLeftovers(t *testing.T) {
 
 // TestUpFailsWithStateAndLog: a service that exits while starting fails
 // the step at once, with its exit status and its log, not at a timeout.
+// (Its healthcheck, which would pass, keeps it from counting as ready
+// while it still runs: without one, running is ready.)
 func TestUpFailsWithStateAndLog(t *testing.T) {
 	needDocker(t)
 	s := standOf(t, `services:
   primary:
     image: ${PG_IMAGE:-postgres:17}
     entrypoint: ["sh", "-c", "echo 'FATAL:  configuration file contains errors'; exit 3"]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
 `, nil)
 	steps, _ := course.ParseHostSteps("docker compose up -d")
 	var out strings.Builder
