@@ -2,6 +2,7 @@ package stand
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,26 @@ func TestDescribeThroughResidentPsql(t *testing.T) {
 	if got, failed := sql(`\d t`); got != want || failed {
 		t.Errorf("after the kill: failed=%v\n%s", failed, got)
 	}
+
+	// Kill ends a program that would not end by itself.
+	id, err := s.container(ctx, "primary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.startProgram(ctx, id, "postgres", []string{"sleep", "600"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, p); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := p.Exit(ctx); err != nil || code != 137 {
+		t.Errorf("killed program: exit status %d, %v; want 137", code, err)
+	}
+	p.Close()
 
 	// Closed: no psql left running in the container.
 	s.closePsqls()
