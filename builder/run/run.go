@@ -14,6 +14,7 @@ import (
 
 	"replcourse/builder/check"
 	"replcourse/builder/course"
+	"replcourse/builder/topology"
 )
 
 // Stand is what the runner needs from the containers.
@@ -124,7 +125,9 @@ func runnable(c *course.Course, until int) []*course.Block {
 			break
 		}
 		for _, b := range ch.Blocks {
-			if b.Run {
+			// A diagram block runs too: it draws the stand as it is
+			// at that point, and its output is the drawing's state.
+			if b.Run || b.Lang == topology.Lang {
 				out = append(out, b)
 			}
 		}
@@ -182,6 +185,8 @@ func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (
 	start := time.Now()
 	var err error
 	switch {
+	case b.Lang == topology.Lang:
+		err = runDiagram(actx, st, out)
 	case b.Node == course.Host:
 		err = runHost(actx, st, code, out)
 	case b.Lang == "sql":
@@ -271,7 +276,7 @@ func verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError 
 
 func withLogs(ctx context.Context, st Stand, b *course.Block, err error) error {
 	var be *BlockError
-	if !errors.As(err, &be) || b.Node == course.Host {
+	if !errors.As(err, &be) || b.Node == course.Host || b.Node == "" {
 		return err
 	}
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
