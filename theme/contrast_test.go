@@ -73,9 +73,9 @@ var textPairs = [][2]string{
 	{"code-fg", "code-bg"}, {"fg", "code-bg"},
 	{"out-label", "out-bg"}, {"fg", "out-bg"}, {"skip-label", "skip-bg"}, {"fg", "skip-bg"},
 	{"skip-label", "surface"}, // "not run: why" in a block head
-	{"badge-fg", "primary"}, {"badge-fg", "replica"}, {"badge-fg", "subscriber"}, {"badge-fg", "host"}, {"badge-fg", "muted"},
+	{"badge-fg", "host"}, {"badge-fg", "muted"}, // the node palette's badges: TestNodePalette
 	{"mark-fg", "mark-bg"},
-	{"host", "bg"}, {"primary", "bg"}, // chart mark numbers; the chart's line
+	{"host", "bg"}, // chart mark numbers
 }
 
 // uiPairs need 3:1 (WCAG 1.4.11): the focus ring, the search box's border.

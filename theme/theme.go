@@ -10,16 +10,20 @@
 // The chapter body is produced by the renderer, not by a template; site.css
 // styles the markup it emits:
 //
-//	figure.block.{run|norun|file|display}[.node-<node>]#block-N
-//	  figcaption.block-head  > span.node.node-<node>, span.lang, span.path,
+//	figure.block.{run|norun|file|display}[.node-cN|.node-host]#block-N
+//	  figcaption.block-head  > span.node.{node-cN|node-host}, span.lang, span.path,
 //	                           span.status, span.note, a.anchor
 //	  pre.chroma > code      (chroma, CSS classes only)
 //	  div.output.{verified|nocompare}
 //	    > p.output-label, pre.output-text > samp | p.output-empty
 //	figure.chart-figure      > svg.chart (.chart-*), figcaption.chart-caption
-//	figure.diagram-figure    > div.diagram-scroll > svg.topology (.topo-*),
-//	                           figcaption.diagram-caption
+//	figure.diagram-figure    > div.diagram-scroll > svg.topology (.topo-*;
+//	                           a service's g.topo-node.topo-cN[.topo-down])
 //
+// Nodes are coloured from a palette, not by name: the renderer gives the
+// course's services node-c1 … node-cN (N = NodeColours; CSS variables
+// --node-1 …) in the order the course first uses them, and the host, the
+// builder's own node, node-host.
 // The pages carry a Content-Security-Policy that allows only the site's own
 // files ('self', which Chromium matches against file:// pages too), no
 // inline script and no style attributes; everything here keeps to it.
@@ -40,6 +44,11 @@ const (
 	LightStyle = "github"
 	DarkStyle  = "github-dark"
 )
+
+// NodeColours is the size of the node palette in site.css (--node-1 …,
+// .node-c1 …, .topo-c1 …): the number of services that get distinct
+// colours.
+const NodeColours = 8
 
 // ChromaCSS is where the renderer writes the generated highlighting rules,
 // relative to the site root.

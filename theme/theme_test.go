@@ -105,11 +105,10 @@ func TestStaticAssets(t *testing.T) {
 	}
 	// The classes the renderer emits (see the package comment).
 	for _, sel := range []string{
-		"@media screen and (prefers-color-scheme: dark)", "@media print", ".block", ".block-head", ".node.node-primary", ".node.node-replica",
-		".node.node-subscriber", ".node.node-host", ".output-label", ".output.nocompare", ".block.norun",
+		"@media screen and (prefers-color-scheme: dark)", "@media print", ".block", ".block-head", ".node.node-c1", ".node.node-host", ".output-label", ".output.nocompare", ".block.norun",
 		".status.norun", ".path", ".output-empty", ".toc", ".pager", "--measure: 70ch",
 		":focus-visible", ".search-results", "mark {", ".print-chapter", ".topology-wide", ".topology-narrow",
-		".topo-primary", ".topo-line", ".chart-line", "break-before: page", "white-space: pre-wrap",
+		".topo-c1 .topo-box", ".topo-down", ".topo-line", ".chart-line", "break-before: page", "white-space: pre-wrap",
 	} {
 		if !strings.Contains(string(css), sel) {
 			t.Errorf("site.css lacks %s", sel)

@@ -107,8 +107,9 @@ func (w *writer) block(b *course.Block) (html, code string, err error) {
 	case b.Chart != nil:
 		s, err := w.chart(b)
 		return s, "", err
-	case b.Lang == diagramLang:
-		return diagram(b), "", nil
+	case b.Lang == topology.Lang:
+		s, err := w.diagram(b)
+		return s, "", err
 	}
 	var res *course.Result
 	if b.Run {
@@ -120,8 +121,8 @@ func (w *writer) block(b *course.Block) (html, code string, err error) {
 		return "", "", err
 	}
 	var s strings.Builder
-	fmt.Fprintf(&s, "<figure class=\"%s\" id=\"%s\">\n", blockClass(b), b.ID())
-	blockHead(&s, b)
+	fmt.Fprintf(&s, "<figure class=\"%s\" id=\"%s\">\n", blockClass(b, w.palette), b.ID())
+	blockHead(&s, b, w.palette)
 	s.WriteString(w.hl.html(highlightLang(b), code))
 	if res != nil {
 		outputPanel(&s, b, res, w.site.Verified.BuiltAt)
@@ -148,7 +149,7 @@ func (w *writer) blockCode(b *course.Block) (string, error) {
 	return strings.Join(lines, ""), nil
 }
 
-func blockClass(b *course.Block) string {
+func blockClass(b *course.Block, p palette) string {
 	kind := "display"
 	switch {
 	case b.Run:
@@ -159,16 +160,16 @@ func blockClass(b *course.Block) string {
 		kind = "norun"
 	}
 	if b.Node != "" {
-		return "block " + kind + " node-" + b.Node
+		return "block " + kind + " " + p.class(b.Node)
 	}
 	return "block " + kind
 }
 
-func blockHead(s *strings.Builder, b *course.Block) {
+func blockHead(s *strings.Builder, b *course.Block, p palette) {
 	esc := html.EscapeString
 	s.WriteString(`<figcaption class="block-head">`)
 	if b.Node != "" {
-		fmt.Fprintf(s, `<span class="node node-%s">%s</span> `, esc(b.Node), esc(b.Node))
+		fmt.Fprintf(s, `<span class="node %s">%s</span> `, p.class(b.Node), esc(b.Node))
 	}
 	switch {
 	case b.File != "":
@@ -298,25 +299,31 @@ func (w *writer) chart(b *course.Block) (string, error) {
 			return "", err
 		}
 		shown := &course.Block{Code: code}
-		fmt.Fprintf(&s, "<li><a href=\"#%s\"><span class=\"node node-%s\">%s</span> <code>%s</code></a></li>\n",
-			m.Block.ID(), html.EscapeString(m.Block.Node), html.EscapeString(m.Block.Node), html.EscapeString(shown.Command()))
+		fmt.Fprintf(&s, "<li><a href=\"#%s\"><span class=\"node %s\">%s</span> <code>%s</code></a></li>\n",
+			m.Block.ID(), w.palette.class(m.Block.Node), html.EscapeString(m.Block.Node), html.EscapeString(shown.Command()))
 	}
 	s.WriteString("</ol>\n</figcaption>\n</figure>\n")
 	return s.String(), nil
 }
 
-// diagramLang is the language of a ```diagram block: an empty block where
-// the page shows the stand's topology.
-const diagramLang = "diagram"
-
-// diagram draws the stand's topology where the chapter put its block.
-func diagram(b *course.Block) string {
+// diagram draws the stand as the run found it where the chapter put its
+// block: the state the diagram block recorded as its output. What the
+// picture means is the chapter's to say, in the prose around it.
+func (w *writer) diagram(b *course.Block) (string, error) {
+	res := w.site.Results[b]
+	if res == nil {
+		return "", fmt.Errorf("no result for the diagram block at %s", b.Pos)
+	}
+	st, err := topology.Decode(res.Output)
+	if err != nil {
+		return "", course.Errorf(b.Pos, "the diagram's recorded state: %v", err)
+	}
 	var s strings.Builder
 	fmt.Fprintf(&s, "<figure class=\"diagram-figure\" id=\"%s\">\n", b.ID())
 	s.WriteString(`<div class="diagram-scroll">`)
-	s.WriteString(topology.SVG(b.ID()))
-	s.WriteString("</div>\n<figcaption class=\"diagram-caption\">The stand this course builds, by role; arrows point the way data flows. The publication lives on whichever node is the primary: after the failover of chapter 8, that is the promoted replica.</figcaption>\n</figure>\n")
-	return s.String()
+	s.WriteString(topology.SVG(b.ID(), st, w.palette.colour))
+	s.WriteString("</div>\n</figure>\n")
+	return s.String(), nil
 }
 
 func label(p *course.Probe) string {

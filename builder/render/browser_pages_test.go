@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"replcourse/builder/topology"
 )
 
 // pageFacts is what a test reads back from a loaded page.
@@ -156,9 +158,9 @@ func (s *browserSite) phonePages() []string {
 	pages := []string{"index.html"}
 	var diagram, chart bool
 	for _, b := range s.site.Course.Blocks() {
-		if (b.Lang == diagramLang && !diagram) || (b.Chart != nil && !chart) {
+		if (b.Lang == topology.Lang && !diagram) || (b.Chart != nil && !chart) {
 			pages = append(pages, pageName(b.Chapter))
-			diagram = diagram || b.Lang == diagramLang
+			diagram = diagram || b.Lang == topology.Lang
 			chart = chart || b.Chart != nil
 		}
 	}

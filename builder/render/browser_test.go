@@ -26,7 +26,7 @@ import (
 	"replcourse/builder/internal/browsertest"
 )
 
-// browserSite is the rendered real course the browser tests read.
+// browserSite is the rendered fixture course the browser tests read.
 type browserSite struct {
 	dir       string // the public directory
 	files     map[string]string
@@ -228,7 +228,7 @@ func scheme(name string) chromedp.Action[chromedp.Void] {
 
 func TestBrowser(t *testing.T) {
 	path := findChromium(t)
-	s := &browserSite{site: realSite(t), artifacts: artifactsDir(t), closeUps: map[string]bool{}}
+	s := &browserSite{site: fixtureSite(t), artifacts: artifactsDir(t), closeUps: map[string]bool{}}
 	s.dir, s.files = writeSite(t, s.site)
 	browser := newBrowser(t, path)
 

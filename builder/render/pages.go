@@ -98,6 +98,7 @@ type writer struct {
 	titles  []string          // chapter titles after Expand, in course order
 	anchors map[string]string // chapter page → its anchor in print.html
 	pages   map[string]*template.Template
+	palette palette // each node's colour
 }
 
 func newWriter(ctx context.Context, s *Site, dir string) (*writer, error) {
@@ -105,6 +106,7 @@ func newWriter(ctx context.Context, s *Site, dir string) (*writer, error) {
 	if w.expand == nil {
 		w.expand = func(t string) (string, error) { return t, nil }
 	}
+	w.palette = newPalette(s)
 	for _, name := range []string{"index.html", "chapter.html", "print.html"} {
 		t, err := theme.Page(name)
 		if err != nil {

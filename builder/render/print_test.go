@@ -79,7 +79,7 @@ func (r printRewriter) tokenized(body string) (string, error) {
 }
 
 func TestPrintScannerAgreesWithTokenizer(t *testing.T) {
-	for name, s := range map[string]*Site{"test course": testSite(t), "real course": realSite(t)} {
+	for name, s := range map[string]*Site{"test course": testSite(t), "fixture course": fixtureSite(t)} {
 		w, err := newWriter(context.Background(), s, t.TempDir())
 		if err != nil {
 			t.Fatal(err)

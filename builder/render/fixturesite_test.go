@@ -7,11 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/tools/txtar"
+
 	"replcourse/builder/course"
-	"replcourse/builder/load"
+	"replcourse/builder/topology"
 )
 
-// The real chapters, rendered with fabricated results: the pages readers
+// A whole course, rendered with fabricated results: the pages readers
 // get, less the real outputs, without Docker.
 
 // sampleValues stands in for each placeholder kind in an expected output.
@@ -36,13 +38,34 @@ func fabricate(expected string) string {
 	})
 }
 
-// realSite loads content/ and stand/ of the repository and fabricates a
-// result for every block that runs and samples for every probe.
-func realSite(t testing.TB) *Site {
+// fixtureStates are the diagrams' states fixtureSite fabricates, in
+// document order: after streaming starts, and with the subscription.
+var fixtureStates = []string{
+	`{"service":"alpha","state":"running","postgres":{"version":"17.12","senders":[{"application":"walreceiver","client":"172.18.0.3","state":"streaming","sync_state":"async","slot":"beta_slot"}],"slots":[{"name":"beta_slot","type":"physical","active":true}]}}
+{"service":"beta","state":"running","postgres":{"version":"17.12","in_recovery":true,"upstream":"alpha","receiver":{"from":"alpha","status":"streaming","slot":"beta_slot"}}}
+{"service":"gamma","state":"not created"}
+{"service":"tools","state":"running"}
+`,
+	`{"service":"alpha","state":"running","postgres":{"version":"17.12","senders":[{"application":"t_sub","client":"172.18.0.5","state":"streaming","sync_state":"async","slot":"t_sub"},{"application":"walreceiver","client":"172.18.0.3","state":"streaming","sync_state":"async","slot":"beta_slot"}],"slots":[{"name":"beta_slot","type":"physical","active":true},{"name":"t_sub","type":"logical","active":true}],"publications":[{"name":"t_pub","tables":["public.t"]}]}}
+{"service":"beta","state":"running","postgres":{"version":"17.12","in_recovery":true,"upstream":"alpha","receiver":{"from":"alpha","status":"streaming","slot":"beta_slot"}}}
+{"service":"gamma","state":"running","postgres":{"version":"17.12","subscriptions":[{"name":"t_sub","from":"alpha","publications":["t_pub"],"slot":"t_sub","enabled":true,"worker":true}]}}
+{"service":"tools","state":"running"}
+`,
+}
+
+// fixtureSite loads the fixture course testdata/site.txtar (a course
+// shaped like a real one, named like none) and fabricates a result for
+// every block that runs, a state for each diagram and samples for every
+// probe: whole pages without Docker and without the repository's course.
+func fixtureSite(t *testing.T) *Site {
 	t.Helper()
-	c, err := load.Dir(filepath.Join("..", "..", "content"), filepath.Join("..", "..", "stand"))
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "site.txtar"))
 	if err != nil {
-		t.Fatalf("the real chapters do not load: %v", err)
+		t.Fatal(err)
+	}
+	c, err := tryLoad(t, ar.Files)
+	if err != nil {
+		t.Fatalf("the fixture course does not load: %v", err)
 	}
 	s := &Site{
 		Course:  c,
@@ -50,13 +73,18 @@ func realSite(t testing.TB) *Site {
 		Series:  map[*course.Probe]*course.Series{},
 		Verified: Verified{
 			Server:  "PostgreSQL 17.12 (Debian 17.12-0+deb13u1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 14.2.0-19) 14.2.0, 64-bit",
-			Image:   "replcourse/postgres:17 da1a09f7209d",
+			Image:   "postgres:17 da1a09f7209d",
 			BuiltAt: time.Date(2026, 11, 25, 18, 44, 32, 0, time.UTC),
 		},
 		Expand: func(s string) (string, error) { return fabricate(s), nil },
 	}
+	diagrams := 0
 	for _, b := range c.Blocks() {
-		if b.Run {
+		switch {
+		case b.Lang == topology.Lang:
+			s.Results[b] = &course.Result{Output: fixtureStates[diagrams%len(fixtureStates)], Attempts: 1}
+			diagrams++
+		case b.Run:
 			out := "(output of this build)\n"
 			if b.HasExpected {
 				out = fabricate(b.Expected)
@@ -66,6 +94,9 @@ func realSite(t testing.TB) *Site {
 		if b.Sample != nil {
 			sampled(s.Series, b)
 		}
+	}
+	if diagrams == 0 {
+		t.Fatal("the fixture course has no diagram")
 	}
 	return s
 }
@@ -93,8 +124,8 @@ func absInt(i int) int {
 	return i
 }
 
-func TestRealCourseLinks(t *testing.T) {
-	_, files := writeSite(t, realSite(t))
+func TestFixtureCourseLinks(t *testing.T) {
+	_, files := writeSite(t, fixtureSite(t))
 	for _, p := range linkProblems(files) {
 		t.Error(p)
 	}
