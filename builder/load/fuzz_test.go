@@ -9,6 +9,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"replcourse/builder/course"
+	"replcourse/builder/internal/coursetest"
 )
 
 // FuzzChapter feeds arbitrary bytes to the chapter parser: it must never
@@ -27,12 +28,14 @@ func FuzzChapter(f *testing.F) {
 			}
 		}
 	}
-	for _, file := range mustGlob(f, "../../content/*.md") {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
+	// Whole chapters: those of the fixture courses, whatever course the
+	// repository holds.
+	for _, name := range coursetest.Names() {
+		for _, af := range txtar.Parse([]byte(coursetest.Archive(f, name))).Files {
+			if strings.HasPrefix(af.Name, "content/") && strings.HasSuffix(af.Name, ".md") {
+				f.Add(af.Data)
+			}
 		}
-		f.Add(data)
 	}
 	stand := f.TempDir()
 	os.WriteFile(filepath.Join(stand, "compose.yaml"), []byte("services: {}\n"), 0o644)
@@ -76,12 +79,4 @@ func covers(span, text string) bool {
 		}
 	}
 	return true
-}
-
-func mustGlob(f *testing.F, pattern string) []string {
-	m, err := filepath.Glob(pattern)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return m
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"replcourse/builder/internal/coursetest"
 	"replcourse/builder/render"
 	"replcourse/builder/stand"
 )
@@ -44,7 +45,8 @@ func TestDockerUnreachableExit3(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	var out, errw strings.Builder
 	start := time.Now()
-	code := Main([]string{"-root", repoRoot(t), "-public", t.TempDir(), "-record", "none"}, &out, &errw)
+	root := coursetest.Fixture(t, "replication")
+	code := Main([]string{"-root", root, "-public", t.TempDir(), "-record", "none"}, &out, &errw)
 	if code != 3 {
 		t.Fatalf("exit %d, want 3; stderr: %s", code, errw.String())
 	}

@@ -18,6 +18,7 @@ import (
 
 	"replcourse/builder/build"
 	"replcourse/builder/course"
+	"replcourse/builder/internal/coursetest"
 	"replcourse/builder/record"
 	"replcourse/builder/run"
 )
@@ -25,14 +26,12 @@ import (
 const serveChapter = "---\ntitle: Preview\n---\n\nThe first version of the prose.\n\n" +
 	"```sh {node=primary}\necho ready\n```\n\n```output\nready\n```\n"
 
-// recordedCourse writes a one-chapter course and a current record for it,
-// so that builds need no Docker.
+// recordedCourse writes a one-chapter course on the stand of the fixture
+// course "replication" and a current record for it, so that builds need
+// no Docker.
 func recordedCourse(t *testing.T) build.Config {
 	t.Helper()
-	root := t.TempDir()
-	if err := os.CopyFS(filepath.Join(root, "stand"), os.DirFS(filepath.Join(repoRoot(t), "stand"))); err != nil {
-		t.Fatal(err)
-	}
+	root := coursetest.Write(t, coursetest.Part(t, "replication", "course.yaml", "stand/"))
 	os.MkdirAll(filepath.Join(root, "content"), 0o755)
 	os.WriteFile(filepath.Join(root, "content", "01-preview.md"), []byte(serveChapter), 0o644)
 	cfg := build.Config{Root: root, Public: filepath.Join(root, "public"), Record: filepath.Join(root, defaultRecord)}
