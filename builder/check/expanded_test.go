@@ -171,3 +171,14 @@ func TestMaskKeepsPlusSigns(t *testing.T) {
 		t.Errorf("Mask =\n%s\nwant psql's output:\n%s", got, want)
 	}
 }
+
+// TestMaskRepadKeepsLiteralText: padding that would turn literal text into
+// a placeholder syntax error ("{{..." then spaces) is not applied, so the
+// result still masks its LSN instead of falling back to the raw output.
+func TestMaskRepadKeepsLiteralText(t *testing.T) {
+	actual := psql.FormatExpanded(cols("value_name", "restart_lsn"), [][]*string{{str("{{...\n"), str("0/1")}})
+	got := Mask("-[ RECORD 1 ]\nvalue_name | other\n", actual, nil)
+	if r := Match(got, actual, nil); !r.OK || !strings.Contains(got, "{{lsn}}") {
+		t.Errorf("Mask =\n%s(matches: %v)", got, r.OK)
+	}
+}

@@ -271,16 +271,36 @@ func repad(lines []outLine) []string {
 		for end < len(cls) && t != 0 && cls[end].table == t {
 			end++
 		}
-		switch {
-		case t == 0 || !changed(lines[first:end]):
-		case cls[t-1].kind == recordLine:
+		if t == 0 || !changed(lines[first:end]) {
+			first = end
+			continue
+		}
+		before := append([]string(nil), texts[first:end]...)
+		if cls[t-1].kind == recordLine {
 			formatExpanded(texts, cls, first, end)
-		default:
+		} else {
 			formatTable(texts, cls, first, t-1, end)
+		}
+		if !sameSyntax(before, texts[first:end]) {
+			copy(texts[first:end], before)
 		}
 		first = end
 	}
 	return texts
+}
+
+// sameSyntax reports whether re-padded lines still read as placeholders
+// and literal text where the lines before did: padding put after literal
+// text such as "{{lsn" makes it an unclosed placeholder.
+func sameSyntax(before, after []string) bool {
+	for k := range before {
+		_, errBefore := parseSegments(before[k])
+		_, errAfter := parseSegments(after[k])
+		if (errBefore == nil) != (errAfter == nil) {
+			return false
+		}
+	}
+	return true
 }
 
 func changed(lines []outLine) bool {
