@@ -29,7 +29,7 @@ import (
 type Options struct {
 	Addr   string   // host:port, host a loopback address; port 0 picks one
 	Public string   // the site directory the builds write
-	Watch  []string // directories (recursively) whose changes rebuild
+	Watch  []string // directories (recursively) and files whose changes rebuild
 	// Build builds the site into Public. changed lists the files that
 	// changed since the last build (nil for the first). ctx is cancelled
 	// when a newer change makes this build pointless; Build must then

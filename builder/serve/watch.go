@@ -15,20 +15,36 @@ import (
 )
 
 // watcher reports changed files under some directories, recursively
-// (fsnotify watches one directory at a time).
+// (fsnotify watches one directory at a time), and changes to some single
+// files (watched through their folder, since an editor's save often
+// replaces the file: only the named files count there).
 type watcher struct {
 	fw *fsnotify.Watcher
+	// trees are the directories watched for every change; files the
+	// single files watched, fileDirs their folders.
+	trees, files, fileDirs map[string]bool
 }
 
-func newWatcher(dirs []string) (*watcher, error) {
+func newWatcher(paths []string) (*watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, fmt.Errorf("serve: watching files: %w", err)
 	}
-	w := &watcher{fw: fw}
-	for _, d := range dirs {
-		if _, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
+	w := &watcher{fw: fw, trees: map[string]bool{}, files: map[string]bool{}, fileDirs: map[string]bool{}}
+	for _, d := range paths {
+		fi, err := os.Stat(d)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue // a course without a theme/ of its own, say
+		}
+		if err == nil && !fi.IsDir() {
+			dir := filepath.Dir(d)
+			w.files[filepath.Clean(d)] = true
+			if err := fw.Add(dir); err != nil {
+				fw.Close()
+				return nil, fmt.Errorf("serve: watching %s: %w", d, err)
+			}
+			w.fileDirs[dir] = true
+			continue
 		}
 		if err := w.addTree(d); err != nil {
 			fw.Close()
@@ -49,6 +65,7 @@ func (w *watcher) addTree(dir string) error {
 		if err := w.fw.Add(p); err != nil {
 			return fmt.Errorf("serve: watching %s: %w", p, err)
 		}
+		w.trees[p] = true
 		return nil
 	})
 }
@@ -79,6 +96,9 @@ func (w *watcher) run(ctx context.Context, quiet time.Duration, out chan []strin
 			}
 			if ignored(ev.Name) || ev.Op == fsnotify.Chmod {
 				continue
+			}
+			if dir := filepath.Dir(ev.Name); w.fileDirs[dir] && !w.trees[dir] && !w.files[ev.Name] {
+				continue // a sibling of a watched file
 			}
 			if ev.Has(fsnotify.Create) {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {

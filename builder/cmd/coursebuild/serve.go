@@ -25,8 +25,11 @@ func preview(ctx context.Context, cfg build.Config, port int) error {
 	}
 	cfg.RenderCache = render.NewCache()
 	cfg.Live = false // the log scrolls between builds: plain lines read better
-	// The folders to watch are course.yaml's; each build reads the file
-	// afresh (cfg.Course stays nil).
+	// The folders to watch are course.yaml's, and course.yaml itself;
+	// each build reads the file afresh (cfg.Course stays nil), so a
+	// change to it (a title, the compose file, an image's fallback)
+	// rebuilds like any other source. A change to its folders' keys
+	// takes a restart of the preview to watch the new folders.
 	cc, err := config.Load(cfg.Root)
 	if err != nil {
 		return err
@@ -40,14 +43,14 @@ func preview(ctx context.Context, cfg build.Config, port int) error {
 	srv, err := serve.Start(ctx, serve.Options{
 		Addr:   "127.0.0.1:" + strconv.Itoa(port),
 		Public: cfg.Public,
-		Watch:  []string{cc.ContentDir(), cc.StandDir(), filepath.Join(cfg.Root, "theme")},
+		Watch:  []string{cc.ContentDir(), cc.StandDir(), filepath.Join(cfg.Root, "theme"), filepath.Join(cfg.Root, config.File)},
 		Build:  p.build,
 		Log:    cfg.Log,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cfg.Log, "serve: http://%s/ — rebuilds on changes to %s/, %s/ and theme/; Ctrl-C stops\n", srv.Addr(), cc.Content, cc.Stand)
+	fmt.Fprintf(cfg.Log, "serve: http://%s/ — rebuilds on changes to %s, %s/, %s/ and theme/; Ctrl-C stops\n", srv.Addr(), config.File, cc.Content, cc.Stand)
 	return srv.Wait()
 }
 
