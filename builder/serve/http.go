@@ -66,7 +66,7 @@ func (s *Server) wait(w http.ResponseWriter, r *http.Request) {
 	timer := time.NewTimer(waitFor)
 	defer timer.Stop()
 	for {
-		gen, _, wake := s.hub.state()
+		gen, wake, _ := s.hub.state()
 		if gen != r.URL.Query().Get("gen") {
 			fmt.Fprint(w, "location.reload();\n")
 			return
@@ -94,7 +94,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noStore(w, "text/event-stream")
-	gen, _, wake := s.hub.state()
+	gen, wake, _ := s.hub.state()
 	fmt.Fprintf(w, "event: hello\ndata: %s\n\n", gen)
 	flusher.Flush()
 	for {
@@ -107,7 +107,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var err error
-		gen, err, wake = s.hub.state()
+		gen, wake, err = s.hub.state()
 		msg := map[string]any{"gen": gen, "ok": err == nil}
 		if err != nil {
 			msg["error"] = err.Error()
@@ -135,7 +135,7 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, full)
 		return
 	}
-	gen, buildErr, _ := s.hub.state()
+	gen, _, buildErr := s.hub.state()
 	if buildErr != nil {
 		s.page(w, http.StatusInternalServerError, gen, "The last build failed", buildErr.Error())
 		return

@@ -22,12 +22,12 @@ func newHub() *hub {
 	return &hub{epoch: time.Now().UnixNano(), wake: make(chan struct{})}
 }
 
-// state is the current generation, the last build's error, and a channel
-// closed when the generation changes.
-func (h *hub) state() (gen string, err error, wake <-chan struct{}) {
+// state is the current generation, a channel closed when the generation
+// changes, and the last build's error (nil when it succeeded).
+func (h *hub) state() (gen string, wake <-chan struct{}, buildErr error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return fmt.Sprintf("%d-%d", h.epoch, h.n), h.err, h.wake
+	return fmt.Sprintf("%d-%d", h.epoch, h.n), h.wake, h.err
 }
 
 // built reports whether a build has finished yet.
