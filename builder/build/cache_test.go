@@ -167,6 +167,8 @@ func TestRecordMisses(t *testing.T) {
 		{"attribute", "content/02-two.md", "{node=replica}", "{node=replica timeout=2m}", "02-two.md:7: this block"},
 		{"stand file", "stand/compose.yaml", "\n", "\n# tuned\n", "stand/compose.yaml changed"},
 		{"image recipe", "stand/image.sh", "\n", "\n# rebuilt\n", "stand/image.sh changed"},
+		{"fallback tag", "course.yaml", "tag: replcourse/postgres:17", "tag: replcourse/postgres:17.1", "images changed"},
+		{"compose image", "stand/compose.yaml", "image: postgres:17", "image: postgres:17.2", "images changed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,6 +182,20 @@ func TestRecordMisses(t *testing.T) {
 			assertRan(t, err, log.String(), tc.why)
 		})
 	}
+	// A recipe outside the stand folder is in the key through
+	// course.yaml's images:, by its content.
+	t.Run("recipe outside the stand", func(t *testing.T) {
+		root := miniCourse(t)
+		writeFile(t, filepath.Join(root, "image", "make.sh"), "#!/bin/sh\ndocker image inspect \"$1\" >/dev/null\n")
+		edit(t, filepath.Join(root, "course.yaml"), "recipe: stand/image.sh", "recipe: image/make.sh")
+		var log strings.Builder
+		cfg := recordConfig(root, &log)
+		seedRecord(t, cfg)
+		noDocker(t)
+		edit(t, filepath.Join(root, "image", "make.sh"), "\n", "\n# rebuilt\n")
+		_, err := Build(context.Background(), cfg)
+		assertRan(t, err, log.String(), "images changed")
+	})
 	t.Run("fresh", func(t *testing.T) {
 		root := miniCourse(t)
 		var log strings.Builder
@@ -484,5 +500,26 @@ func assertTree(t *testing.T, dir string, before map[string]string) {
 		if _, ok := before[name]; !ok {
 			t.Errorf("%s appeared", name)
 		}
+	}
+}
+
+// The stand's files are read through coursefs before any container
+// starts, also by a build that keeps no record: a link out of the course
+// is a content error naming it, and Docker is never asked.
+func TestStandFilesCheckedWithoutRecord(t *testing.T) {
+	root := miniCourse(t)
+	outside := filepath.Join(t.TempDir(), "secret.conf")
+	writeFile(t, outside, "x\n")
+	if err := os.Symlink(outside, filepath.Join(root, "stand", "extra.conf")); err != nil {
+		t.Fatal(err)
+	}
+	noDocker(t)
+	var log strings.Builder
+	cfg := recordConfig(root, &log)
+	cfg.Record = ""
+	_, err := Build(context.Background(), cfg)
+	var ce *course.Error
+	if !errors.As(err, &ce) || !strings.HasSuffix(ce.Pos.File, filepath.Join("stand", "extra.conf")) {
+		t.Fatalf("want a content error at stand/extra.conf, got %v (%T)", err, err)
 	}
 }
