@@ -25,7 +25,7 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// copyCourse copies content/ and stand/ of the repository into a temporary
+// copyCourse copies course.yaml, content/ and stand/ of the repository into a temporary
 // root, so a test can change a chapter without touching the real one.
 func copyCourse(t *testing.T) string {
 	t.Helper()
@@ -34,6 +34,14 @@ func copyCourse(t *testing.T) string {
 		if err := os.CopyFS(filepath.Join(dst, dir), os.DirFS(filepath.Join(repoRoot(t), dir))); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// course.yaml: the title, and the fallback for postgres:17.
+	yaml, err := os.ReadFile(filepath.Join(repoRoot(t), "course.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dst, "course.yaml"), yaml, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	return dst
 }

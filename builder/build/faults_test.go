@@ -24,7 +24,7 @@ func faultCourse(t *testing.T, block string) string {
 	content := filepath.Join(root, "content")
 	os.RemoveAll(content)
 	os.MkdirAll(content, 0o755)
-	one := "---\ntitle: One\n---\n\n```sh {node=host}\ndocker compose up -d primary\n```\n\n```output\n ✔ Network replcourse_default     Created\n ✔ Container replcourse-primary-1 Started\n# state checked by the build (not printed by docker compose):\nprimary  accepting connections\n```\n"
+	one := "---\ntitle: One\n---\n\n```sh {node=host}\ndocker compose up -d primary\n```\n\n```output\n ✔ Network replcourse_default     Created\n ✔ Container replcourse-primary-1 Started\n# state checked by the build (not printed by docker compose):\nprimary  healthy\n```\n"
 	two := "---\ntitle: Two\n---\n\n" + block
 	os.WriteFile(filepath.Join(content, "01-one.md"), []byte(one), 0o644)
 	os.WriteFile(filepath.Join(content, "02-two.md"), []byte(two), 0o644)

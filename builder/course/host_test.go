@@ -8,7 +8,7 @@ import (
 
 func TestSplitHostOutput(t *testing.T) {
 	up := " ✔ Network replcourse_default      Created\n ✔ Container replcourse-primary-1  Started\n"
-	state := "primary  accepting connections\n"
+	state := "primary  healthy\n"
 	cases := []struct {
 		name string
 		out  string

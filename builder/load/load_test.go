@@ -95,7 +95,7 @@ docker compose --profile logical up -d subscriber
 ` + "```" + `
 
 ` + "```output" + `
-primary  accepting connections
+primary  healthy
 ` + "```" + `
 
 ` + "```text" + `
