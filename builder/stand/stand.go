@@ -9,15 +9,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -199,7 +202,7 @@ func (s *Stand) session(ctx context.Context, node, user string) (*psql.Session, 
 	if err != nil {
 		return nil, err
 	}
-	sess, err = psql.Connect(ctx, conn)
+	sess, err = connect(ctx, conn)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", node, err)
 	}
@@ -212,6 +215,39 @@ func (s *Stand) session(ctx context.Context, node, user string) (*psql.Session, 
 		s.recordServer(ctx, conn)
 	}
 	return sess, nil
+}
+
+// connect opens an SQL session. A server that is not up yet is tried
+// again every pollEvery until ctx ends (the block's timeout): a service
+// without a healthcheck is ready once its container runs, which can be
+// before its server accepts connections — nothing listens yet (refused,
+// or Docker's proxy closing the connection at once), or the server says
+// it is starting up (SQLSTATE 57P03, cannot_connect_now). Any other
+// error returns at once; at the bound, the last error.
+func connect(ctx context.Context, conn string) (*psql.Session, error) {
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		sess, err := psql.Connect(ctx, conn)
+		if err == nil || !starting(err) {
+			return sess, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-tick.C:
+		}
+	}
+}
+
+// starting reports whether a connection error says the server is not up
+// yet (see connect).
+func starting(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P03"
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func (s *Stand) recordServer(ctx context.Context, conn string) {

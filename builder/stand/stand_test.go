@@ -498,3 +498,24 @@ func TestNotRunningIsTyped(t *testing.T) {
 		t.Errorf("shell on a stopped node: %v", err)
 	}
 }
+
+// TestSQLRightAfterUpWithoutHealthcheck: a service without a healthcheck
+// is ready once running, which is before initdb has run; an SQL block
+// right after `up -d` waits, within its own bound, for the server to
+// accept connections instead of failing on the refused connection.
+func TestSQLRightAfterUpWithoutHealthcheck(t *testing.T) {
+	needDocker(t)
+	s := standOf(t, strings.Replace(testCompose, "    healthcheck:", "    x-healthcheck:", 1), nil)
+	if out := host(t, s, "docker compose up -d"); !strings.HasSuffix(out, "\nprimary  running\n") {
+		t.Fatalf("output %q", out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out strings.Builder
+	if failed, err := s.SQL(ctx, "primary", "", "SELECT 1 AS one;", &out); err != nil || failed {
+		t.Fatalf("%v (failed %v)\n%s", err, failed, out.String())
+	}
+	if out.String() != " one \n-----\n   1\n(1 row)\n\n" && out.String() != " one \n-----\n   1\n(1 row)\n" {
+		t.Errorf("output %q", out.String())
+	}
+}
