@@ -245,7 +245,11 @@ func readiness(c container.InspectResponse) (ready, failed bool) {
 }
 
 // inspect returns the container of svc as the engine describes it,
-// bounded by pollTimeout.
+// bounded by pollTimeout: readiness and the state words come from it. It
+// never runs a process in the container: a `docker exec` costs some 75 ms
+// of CPU (runc, the shim, fuse-overlayfs on this engine), more than
+// PostgreSQL's own start, and polling with it starved the very start it
+// waited for on a loaded machine. Healthchecks are Docker's own.
 func (s *Stand) inspect(ctx context.Context, svc string) (container.InspectResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
 	defer cancel()
@@ -334,19 +338,6 @@ func indent(text string) string {
 // one stalled call to a loaded engine cannot use up a step's whole bound
 // unseen.
 const pollTimeout = 10 * time.Second
-
-// state is a service's state as Docker reports it (see stateOf). It never
-// runs a process in the container: a `docker exec` costs some 75 ms of
-// CPU (runc, the shim, fuse-overlayfs on this engine), more than
-// PostgreSQL's own start, and polling with it starved the very start it
-// waited for on a loaded machine. Healthchecks are Docker's own.
-func (s *Stand) state(ctx context.Context, svc string) (string, error) {
-	c, err := s.inspect(ctx, svc)
-	if err != nil {
-		return "", err
-	}
-	return stateOf(c), nil
-}
 
 // stateOf words an inspected container's state in Docker's terms, as
 // `docker ps` and `docker compose ps` show them: the health status
