@@ -48,7 +48,7 @@ fuzz:
 unit:
 	$(GO) test -short -count=1 ./...
 
-## image: make sure the PostgreSQL 17 image exists (builds it from Debian's packages if it cannot be pulled)
+## image: make sure the engine holds the compose file's images: present, pulled, else made by course.yaml's fallback recipe (here: PostgreSQL 17 from Debian's packages)
 image: build
 	./$(BIN) image
 
