@@ -144,7 +144,12 @@ func ParseRows(rows [][]*string, resolve Resolver) (*Server, error) {
 		switch v(0) {
 		case "server":
 			found = true
+			// server_version may carry the packager's suffix
+			// ("17.12 (Debian 17.12-0+deb13u1)"): the number is enough.
 			s.Version, s.InRecovery = v(1), v(2) == "true"
+			if f := strings.Fields(s.Version); len(f) > 0 {
+				s.Version = f[0]
+			}
 			if h := conninfoHost(v(3)); h != "" {
 				s.Upstream = name(h, resolve)
 			}

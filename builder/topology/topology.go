@@ -432,9 +432,11 @@ func (l layout) svg(id string, st *State) string {
 	return b.String()
 }
 
-// badgeWidth fits the service's name in its badge.
+// badgeWidth fits the service's name in its badge. The name is bold:
+// 0.75 em a character bounds the system fonts' (DejaVu Sans Bold's widest
+// lower-case letters, m and w, are about 1 em).
 func (n *node) badgeWidth() int {
-	return 16 + int(charWidth*badgeSize*float64(len([]rune(n.svc.Name)))+0.5)
+	return 24 + int(0.75*badgeSize*float64(len([]rune(n.svc.Name)))+0.5)
 }
 
 func (n *node) draw(b *strings.Builder) {

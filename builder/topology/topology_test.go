@@ -80,7 +80,7 @@ func replication(t *testing.T) *State {
 		row("publication", "accounts_pub", "false", "public.accounts"),
 		row("sender", "acct_sub", "streaming", "async", "172.18.0.4", "acct_sub"),
 		row("sender", "walreceiver", "streaming", "async", "172.18.0.3", "replica_slot"),
-		row("server", "17.6", "false"),
+		row("server", "17.6 (Debian 17.6-1.pgdg13+1)", "false"),
 		row("slot", "acct_sub", "logical", "true"),
 		row("slot", "replica_slot", "physical", "true"),
 	}, res)
