@@ -21,11 +21,13 @@ const RecordFormat = 2
 // sources are the packages whose code decides what a block does and
 // whether its output matches: loading, the course's configuration and
 // compose model (images, readiness, connections), running, the stand,
-// psql's formatting and the comparison. Rendering is left out on purpose:
-// a change to the pages re-renders them from the record, it need not
-// re-run the course.
+// psql's formatting and the comparison, and what a diagram block asks the
+// servers and how it reads their answers (topology/state.go). Rendering
+// is left out on purpose — the diagram's drawing included: a change to
+// the pages re-renders them from the record, it need not re-run the
+// course.
 //
-//go:embed check/*.go composefile/*.go config/*.go course/*.go load/*.go psql/*.go run/*.go stand/*.go
+//go:embed check/*.go composefile/*.go config/*.go course/*.go load/*.go psql/*.go run/*.go stand/*.go topology/state.go
 var sources embed.FS
 
 // executionModules are the dependencies that take part in execution.

@@ -11,12 +11,14 @@ func TestExecutionIDIsStable(t *testing.T) {
 	}
 	// The compose model and course.yaml decide images, readiness and
 	// connections: they are execution code too.
-	for _, f := range []string{"run/run.go", "stand/stand.go", "composefile/composefile.go", "config/config.go"} {
+	for _, f := range []string{"run/run.go", "stand/stand.go", "composefile/composefile.go", "config/config.go", "topology/state.go"} {
 		if _, err := sources.ReadFile(f); err != nil {
 			t.Error(err)
 		}
 	}
-	if _, err := sources.ReadFile("render/render.go"); err == nil {
-		t.Error("rendering code must not be part of the execution ID")
+	for _, f := range []string{"render/render.go", "topology/topology.go"} {
+		if _, err := sources.ReadFile(f); err == nil {
+			t.Errorf("%s: rendering code must not be part of the execution ID", f)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"replcourse/builder/check"
 	"replcourse/builder/course"
 	"replcourse/builder/run"
+	"replcourse/builder/topology"
 )
 
 // Stale says why r cannot stand for a run of blocks under env, in one line
@@ -54,10 +55,19 @@ func (r *Record) stale(env Env, blocks []*course.Block) string {
 			return fmt.Sprintf("%s: the record stops before this block (it covers %d blocks: a run with -until, or the block is new)", b.Pos, len(r.Blocks))
 		}
 		if r.Blocks[i].Key != keys[i] {
-			return fmt.Sprintf("%s: this block (%s on %s: %s) changed, or one was added or removed here", b.Pos, b.Lang, b.Node, b.Command())
+			return fmt.Sprintf("%s: this block (%s) changed, or one was added or removed here", b.Pos, what(b))
 		}
 	}
 	return ""
+}
+
+// what names a block in messages: its language, node and command, or for
+// a diagram block, which has neither node nor command, what it is.
+func what(b *course.Block) string {
+	if b.Lang == topology.Lang {
+		return "the diagram of the stand"
+	}
+	return fmt.Sprintf("%s on %s: %s", b.Lang, b.Node, b.Command())
 }
 
 func standChanges(was, now map[string]string) []string {
@@ -113,8 +123,8 @@ func (r *Record) Results(blocks []*course.Block) (*run.Results, error) {
 	for i, b := range blocks {
 		rr, err := replay(b, r.Blocks[i], res.Vars)
 		if err != nil {
-			return nil, fmt.Errorf("%s: the recorded result of this block (%s on %s: %s) is not one a run accepts: %v",
-				b.Pos, b.Lang, b.Node, b.Command(), err)
+			return nil, fmt.Errorf("%s: the recorded result of this block (%s) is not one a run accepts: %v",
+				b.Pos, what(b), err)
 		}
 		res.Blocks[b] = rr
 		for k, v := range rr.Captures {

@@ -125,3 +125,17 @@ func TestDiagramFailures(t *testing.T) {
 		t.Errorf("a stand without an inspector: error %v", err)
 	}
 }
+
+// TestVerifyDiagram: a diagram's result verifies when its output reads
+// as a state, as a recorded one must.
+func TestVerifyDiagram(t *testing.T) {
+	d := diagramBlock()
+	if err := Verify(d, &course.Result{Output: "{\"service\":\"db\",\"state\":\"running\"}\n"}, nil); err != nil {
+		t.Errorf("a state: %v", err)
+	}
+	for _, out := range []string{"", "db running\n", "{\"service\":\"db\"}\n"} {
+		if err := Verify(d, &course.Result{Output: out}, nil); err == nil || !strings.Contains(err.Error(), "not a diagram's state") {
+			t.Errorf("output %q: %v", out, err)
+		}
+	}
+}

@@ -263,6 +263,14 @@ func verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError 
 	case !r.Failed && b.Fails:
 		return &BlockError{Block: b, Kind: KindUnexpectedSuccess, Msg: "was declared fails=true but succeeded", Output: r.Output}
 	}
+	if b.Lang == topology.Lang {
+		// A diagram's output is the state it draws: a recorded one that
+		// does not read as one (a record edited by hand) is no result.
+		if _, err := topology.Decode(r.Output); err != nil {
+			return &BlockError{Block: b, Msg: "the output is not a diagram's state: " + err.Error(), Output: r.Output}
+		}
+		return nil
+	}
 	if !b.HasExpected {
 		return nil
 	}
