@@ -246,6 +246,7 @@ type node struct {
 	svc        *Service
 	colour     int
 	lines      []string // the notes, wrapped to the box
+	cont       []bool   // lines[i] continues the note of the line above
 	x, y, w, h int
 }
 
@@ -331,7 +332,17 @@ func arrange(st *State, pal Palette, class string, width int) layout {
 			n.colour = pal(s.Name)
 		}
 		for _, note := range st.Notes(s) {
-			n.lines = append(n.lines, wrap(note, int(float64(w-24)/(charWidth*noteSize)))...)
+			// A note's continuation lines are indented by one em,
+			// so that where a note starts reads at a glance.
+			first := wrap(note, int(float64(w-24)/(charWidth*noteSize)))
+			if len(first) == 0 {
+				continue
+			}
+			rest := wrap(strings.TrimPrefix(note, first[0]), int(float64(w-24-noteSize)/(charWidth*noteSize)))
+			n.lines, n.cont = append(n.lines, first[0]), append(n.cont, false)
+			for _, l := range rest {
+				n.lines, n.cont = append(n.lines, l), append(n.cont, true)
+			}
 		}
 		out, in := 0, 0
 		for _, e := range edges {
@@ -455,7 +466,11 @@ func (n *node) draw(b *strings.Builder) {
 	fmt.Fprintf(b, `<rect class="topo-badge" x="%d" y="%d" width="%d" height="22" rx="11"/>`, n.x+10, n.y+9, bw)
 	fmt.Fprintf(b, `<text class="topo-badge-text" x="%d" y="%d" text-anchor="middle">%s</text>`, n.x+10+bw/2, n.y+25, html.EscapeString(n.svc.Name))
 	for i, s := range n.lines {
-		fmt.Fprintf(b, `<text class="topo-note" x="%d" y="%d">%s</text>`, n.x+12, n.y+54+i*noteLead, html.EscapeString(s))
+		x := n.x + 12
+		if n.cont[i] {
+			x += noteSize
+		}
+		fmt.Fprintf(b, `<text class="topo-note" x="%d" y="%d">%s</text>`, x, n.y+54+i*noteLead, html.EscapeString(s))
 	}
 	b.WriteString(`</g>`)
 }

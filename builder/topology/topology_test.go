@@ -429,3 +429,33 @@ func textRect(e element, size float64) rect {
 	}
 	return rect{x, y - size, x + w, y + 0.25*size}
 }
+
+// TestWrappedNotesIndent: a note too long for a narrow box goes on over
+// more lines, indented by one em, never cut where a space allows.
+func TestWrappedNotesIndent(t *testing.T) {
+	st := replication(t)
+	l := arrange(st, palette, "topology-narrow", 360)
+	var replica *node
+	for _, n := range l.nodes {
+		if n.svc.Name == "replica" {
+			replica = n
+		}
+	}
+	joined, cont := "", 0
+	for i, line := range replica.lines {
+		if replica.cont[i] {
+			cont++
+			joined += " "
+		} else if i > 0 {
+			joined += "|"
+		}
+		joined += line
+	}
+	if cont == 0 || joined != strings.Join(st.Notes(st.Service("replica")), "|") {
+		t.Errorf("lines %q (%d continued), want the notes %q", replica.lines, cont, st.Notes(st.Service("replica")))
+	}
+	svg := l.svg("x", st)
+	if !strings.Contains(svg, fmt.Sprintf(`<text class="topo-note" x="%d"`, replica.x+12+noteSize)) {
+		t.Error("no continued line is indented")
+	}
+}
