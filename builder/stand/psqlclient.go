@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 
+	"replcourse/builder/composefile"
 	"replcourse/builder/psql"
 )
 
@@ -26,12 +27,24 @@ func (s *Stand) psqlClient(node string) psql.Client {
 		if err != nil {
 			return nil, err
 		}
-		return s.startProgram(ctx, id, "postgres", argv)
+		return s.startProgram(ctx, id, "postgres", psqlArgv(s.cfg.Model, node, argv))
 	})
 	s.mu.Lock()
 	s.psqls = append(s.psqls, r)
 	s.mu.Unlock()
 	return r
+}
+
+// psqlArgv is argv run with PGPORT set to the PostgreSQL port of node's
+// service (composefile.Postgres.Port), so that psql reaches, over the
+// container's Unix socket, the server a service runs on a port other than
+// 5432. env execs psql in the same process, whose pid the starter reports.
+func psqlArgv(m *composefile.Model, node string, argv []string) []string {
+	svc, ok := m.Service(node)
+	if !ok || svc.Postgres.Port == 0 {
+		return argv
+	}
+	return append([]string{"env", "PGPORT=" + strconv.Itoa(svc.Postgres.Port)}, argv...)
 }
 
 // closePsqls closes the sessions' psql processes: each reads the end of
