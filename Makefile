@@ -48,9 +48,22 @@ fuzz:
 unit:
 	$(GO) test -short -count=1 ./...
 
-## image: make sure the engine holds the compose file's images: present, pulled, else made by course.yaml's fallback recipe (here: PostgreSQL 17 from Debian's packages)
+# PG=NN: the PostgreSQL major version `make image` makes sure of.
+PG ?= 17
+## image: make sure the engine holds the compose file's images: present, pulled, else made by course.yaml's fallback recipe (here: PostgreSQL 17 from Debian's packages); PG=NN (make image PG=18) does the same for postgres:NN, made by the same recipe as replcourse/postgres:NN
 image: build
+ifeq ($(PG),17)
 	./$(BIN) image
+else
+	@docker image inspect postgres:$(PG) >/dev/null 2>&1 || \
+	docker image inspect replcourse/postgres:$(PG) >/dev/null 2>&1 || \
+	timeout 20 docker pull -q postgres:$(PG) >/dev/null 2>&1 || \
+	{ echo "image: postgres:$(PG) not present and not pulled; making replcourse/postgres:$(PG) with stand/image/build.sh"; \
+	  bash stand/image/build.sh replcourse/postgres:$(PG); }
+	@for ref in postgres:$(PG) replcourse/postgres:$(PG); do \
+		docker image inspect --format "image $$ref ({{.Id}})" $$ref 2>/dev/null | grep . && break; \
+	done
+endif
 
 ## check: parse and check the chapters without running anything
 check: build
