@@ -34,8 +34,6 @@ var sources embed.FS
 func executionModules() []string {
 	return []string{
 		"github.com/jackc/pgx/v5",
-		"github.com/testcontainers/testcontainers-go",
-		"github.com/testcontainers/testcontainers-go/modules/compose",
 		"github.com/moby/moby/client",
 		"github.com/docker/compose/v5",
 		"github.com/compose-spec/compose-go/v2",
