@@ -112,7 +112,50 @@ type Block struct {
 	File       string // display block showing a stand file (path under stand/)
 	Sample     *Probe // probe sampled while this block runs
 	Chart      *Probe // a ```chart block: where the probe's samples are drawn
+
+	// Alternatives are the expected outputs for other PostgreSQL major
+	// versions (```output {pg=N} blocks right after the expected output),
+	// in the chapter's order. The main version compares against Expected;
+	// version N against its alternative when there is one.
+	Alternatives []Alternative
+	// Since is the first PostgreSQL major version the block can run on
+	// (since="N: why"), 0 when it runs on every version; SinceWhy is the
+	// reason given. On an older version the block is skipped, and says so.
+	Since    int
+	SinceWhy string
 }
+
+// Alternative is an expected output for one PostgreSQL major version.
+type Alternative struct {
+	Version int
+	Text    string
+	Pos     Pos    // line of the ```output {pg=N} fence
+	Span    [2]int // byte range of Text in the chapter's Source, as ExpectedSpan
+}
+
+// ExpectedFor returns the expected output of b on PostgreSQL major version
+// v: its alternative for v when it has one (alt is then set), else
+// Expected. v = 0 means the main version.
+func (b *Block) ExpectedFor(v int) (text string, alt *Alternative) {
+	if a := b.Alternative(v); a != nil {
+		return a.Text, a
+	}
+	return b.Expected, nil
+}
+
+// Alternative returns b's alternative expected output for version v, or nil.
+func (b *Block) Alternative(v int) *Alternative {
+	for i := range b.Alternatives {
+		if v != 0 && b.Alternatives[i].Version == v {
+			return &b.Alternatives[i]
+		}
+	}
+	return nil
+}
+
+// SkippedOn reports whether b does not run on PostgreSQL major version v
+// (v = 0: the main version, which runs every block).
+func (b *Block) SkippedOn(v int) bool { return v != 0 && b.Since > v }
 
 // Command returns the block's code as a one-line summary for messages.
 func (b *Block) Command() string {

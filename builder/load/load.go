@@ -249,6 +249,10 @@ func (p *parser) walk(doc ast.Node) error {
 	var err error
 	var prev *course.Block // last executable block still waiting for its output
 	var prevNode *ast.FencedCodeBlock
+	// last is the block whose output (or alternative) was attached last,
+	// lastNode that output's fence: an ```output {pg=N} block must follow it.
+	var last *course.Block
+	var lastNode ast.Node
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		fb, ok := n.(*ast.FencedCodeBlock)
 		if !entering || !ok {
@@ -263,6 +267,21 @@ func (p *parser) walk(doc ast.Node) error {
 			return ast.WalkStop, err
 		}
 		if b == nil { // an output block: attach it to the block before
+			var v int
+			if v, err = p.outputVersion(fb); err != nil {
+				return ast.WalkStop, err
+			}
+			if v > 0 { // an alternative for version v: after an output
+				if last == nil || lastNode.NextSibling() != ast.Node(fb) {
+					err = course.Errorf(p.fencePos(fb), "output {pg=%d} block has no output block right before it: an alternative expected output goes right after the block's ```output block (or after another alternative)", v)
+					return ast.WalkStop, err
+				}
+				if err = p.attachAlternative(last, fb, v); err != nil {
+					return ast.WalkStop, err
+				}
+				lastNode = fb
+				return ast.WalkSkipChildren, nil
+			}
 			if prev == nil || prevNode.NextSibling() != ast.Node(fb) {
 				err = course.Errorf(p.fencePos(fb), "output block has no sql or sh block right before it")
 				return ast.WalkStop, err
@@ -278,6 +297,7 @@ func (p *parser) walk(doc ast.Node) error {
 			if err = p.attachOutput(prev, fb); err != nil {
 				return ast.WalkStop, err
 			}
+			last, lastNode = prev, fb
 			prev = nil
 			return ast.WalkSkipChildren, nil
 		}
@@ -286,6 +306,7 @@ func (p *parser) walk(doc ast.Node) error {
 		}
 		p.ch.Blocks = append(p.ch.Blocks, b)
 		prev, prevNode = nil, nil
+		last, lastNode = nil, nil
 		if b.Run {
 			prev, prevNode = b, fb
 		}
@@ -373,7 +394,7 @@ func (p *parser) code(fb *ast.FencedCodeBlock) (string, [2]int) {
 	return b.String(), span
 }
 
-var attrKeys = []string{"node", "norun", "nocompare", "fails", "eventually", "timeout", "user", "file", "sample", "probe"}
+var attrKeys = []string{"node", "norun", "nocompare", "fails", "eventually", "timeout", "user", "file", "sample", "probe", "since"}
 
 // block turns a fenced code block into a Block; it returns nil for an
 // output block, which the caller attaches to the block before it.
@@ -388,8 +409,10 @@ func (p *parser) block(fb *ast.FencedCodeBlock) (*course.Block, error) {
 		return nil, course.Errorf(pos, "%v", err)
 	}
 	if lang == "output" {
-		if len(attrs) > 0 {
-			return nil, course.Errorf(pos, "output blocks take no attributes")
+		for k := range attrs {
+			if k != "pg" {
+				return nil, course.Errorf(pos, "output blocks take no attributes but pg=N (the expected output on PostgreSQL N), got %s=", k)
+			}
 		}
 		return nil, nil
 	}
@@ -480,6 +503,13 @@ func (p *parser) classify(b *course.Block) error {
 
 func (p *parser) runAttrs(b *course.Block) error {
 	a := b.Attrs
+	if v, ok := a["since"]; ok {
+		n, why, err := parseSince(v)
+		if err != nil {
+			return course.Errorf(b.Pos, "%v", err)
+		}
+		b.Since, b.SinceWhy = n, why
+	}
 	if v, ok := a["fails"]; ok {
 		if v != "true" {
 			return course.Errorf(b.Pos, "fails takes only the value true")
@@ -614,4 +644,76 @@ func readError(pos course.Pos, prefix string, err error) error {
 		return course.Errorf(pos, "%sno such file (a symbolic link to a missing file?)", prefix)
 	}
 	return course.Errorf(pos, "%s%v", prefix, err)
+}
+
+// maxVersion bounds the PostgreSQL major versions pg= and since= accept.
+const maxVersion = 999
+
+// parseVersion reads a PostgreSQL major version: a whole number from 10
+// up (the first major version numbered with one number).
+func parseVersion(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 10 || n > maxVersion || strconv.Itoa(n) != s {
+		return 0, false
+	}
+	return n, true
+}
+
+// parseSince reads since="N: why": the first major version the block runs
+// on, and the reason it cannot run on older ones.
+func parseSince(v string) (int, string, error) {
+	num, why, _ := strings.Cut(v, ":")
+	n, ok := parseVersion(strings.TrimSpace(num))
+	if !ok {
+		return 0, "", fmt.Errorf("since=%q: want a PostgreSQL major version and a reason, such as since=\"16: pg_stat_io is new in 16\"", v)
+	}
+	if strings.TrimSpace(why) == "" {
+		return 0, "", fmt.Errorf("since=%q needs a reason: since=\"%d: why older versions cannot run it\"", v, n)
+	}
+	return n, strings.TrimSpace(why), nil
+}
+
+// outputVersion is the N of an ```output {pg=N} fence; 0 for a plain
+// ```output fence.
+func (p *parser) outputVersion(fb *ast.FencedCodeBlock) (int, error) {
+	info := ""
+	if fb.Info != nil {
+		info = string(fb.Info.Segment.Value(p.ch.Body))
+	}
+	_, attrs, _, err := parseInfo(info)
+	if err != nil {
+		return 0, course.Errorf(p.fencePos(fb), "%v", err)
+	}
+	v, ok := attrs["pg"]
+	if !ok {
+		return 0, nil
+	}
+	n, ok := parseVersion(v)
+	if !ok {
+		return 0, course.Errorf(p.fencePos(fb), "pg=%q: want a PostgreSQL major version, such as pg=15", v)
+	}
+	return n, nil
+}
+
+// attachAlternative adds the output block fb as b's expected output on
+// PostgreSQL version v.
+func (p *parser) attachAlternative(b *course.Block, fb *ast.FencedCodeBlock, v int) error {
+	pos := p.fencePos(fb)
+	for _, a := range b.Alternatives {
+		if a.Version == v {
+			return course.Errorf(pos, "a second output {pg=%d} block for the block of line %d (the first is at line %d)", v, b.Pos.Line, a.Pos.Line)
+		}
+	}
+	text, span := p.code(fb)
+	if len(text) > MaxExpected {
+		return course.Errorf(pos, "expected output is %d bytes; the limit is %d (show a part, and {{...}} for the rest)", len(text), MaxExpected)
+	}
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return course.Errorf(p.pos(span[0]+i), "expected output contains a NUL byte: outputs are text")
+	}
+	b.Alternatives = append(b.Alternatives, course.Alternative{
+		Version: v, Text: text, Pos: pos,
+		Span: [2]int{srcOffset(p.dropped, span[0]), srcOffset(p.dropped, span[1])},
+	})
+	return nil
 }
