@@ -53,6 +53,9 @@ type Config struct {
 	// equivalent image where that one is neither present nor pullable.
 	// An image without an entry must be present or pullable.
 	Images map[string]Fallback `yaml:"images"`
+	// Versions are the PostgreSQL major versions the course is checked
+	// against (`coursebuild matrix`); the zero value declares none.
+	Versions Versions `yaml:"versions"`
 
 	// Root is the course's folder as given to Load (not read from the
 	// file); paths in messages and Path are relative to it.
@@ -78,13 +81,54 @@ type Fallback struct {
 	Tag string `yaml:"tag"`
 }
 
+// Versions says which PostgreSQL major versions the course runs on and
+// how a version maps to images: for version N, every service of the
+// compose file whose image is Image:Main runs Image:N instead (made
+// ready like any image: present, pulled, else the fallback recipe that
+// Images declares for Image:N). The compose file stays what readers run.
+type Versions struct {
+	// Main is the version the chapters' expected outputs are written for,
+	// the one `build` verifies; 0 when the course declares no versions.
+	Main int `yaml:"main"`
+	// Others are the versions the matrix also runs, each once, on a
+	// stand of its own. A version whose image can be neither found,
+	// pulled nor made is reported as unavailable, not as a failure.
+	Others []int `yaml:"others"`
+	// Image is the image repository whose tag names the version. Default
+	// "postgres".
+	Image string `yaml:"image"`
+}
+
+// DefaultVersionImage is Versions.Image when course.yaml does not set it.
+const DefaultVersionImage = "postgres"
+
+// Declared reports whether the course declares its versions.
+func (v Versions) Declared() bool { return v.Main != 0 }
+
+// All returns the main version and the others, in ascending order.
+func (v Versions) All() []int {
+	if !v.Declared() {
+		return nil
+	}
+	all := append([]int{v.Main}, v.Others...)
+	slices.Sort(all)
+	return all
+}
+
+// Has reports whether n is the main version or one of the others.
+func (v Versions) Has(n int) bool { return slices.Contains(v.All(), n) }
+
+// Ref is the image reference of version n: "postgres:15".
+func (v Versions) Ref(n int) string { return fmt.Sprintf("%s:%d", v.Image, n) }
+
 // Default is the configuration of a course folder without a course.yaml,
 // and the value every key of course.yaml starts from (Compose then
 // follows Stand).
 var Default = Config{
-	Content: "content",
-	Stand:   "stand",
-	Compose: "stand/compose.yaml",
+	Content:  "content",
+	Stand:    "stand",
+	Compose:  "stand/compose.yaml",
+	Versions: Versions{Image: DefaultVersionImage},
 }
 
 // Path returns rel (slash-separated, relative to the course's root) as a
@@ -176,6 +220,9 @@ func (d *decoder) check(c *Config, top *yaml.Node) error {
 	if !within(path.Clean(c.Compose), path.Clean(c.Stand)) {
 		return course.Errorf(at("compose"), "compose: %q lies outside the stand folder %q; the compose file is a stand file (shown by file= blocks, part of the record's key)", c.Compose, c.Stand)
 	}
+	if err := d.checkVersions(c.Versions, mapping(top, "versions"), top); err != nil {
+		return err
+	}
 	imgs := mapping(top, "images")
 	for _, ref := range sortedKeys(c.Images) {
 		f := c.Images[ref]
@@ -203,6 +250,54 @@ func (d *decoder) check(c *Config, top *yaml.Node) error {
 		}
 	}
 	return nil
+}
+
+// minVersion and maxVersion bound a PostgreSQL major version: 10 is the
+// first numbered with one number.
+const minVersion, maxVersion = 10, 999
+
+// checkVersions checks the versions: section, vs its node (nil when
+// absent).
+func (d *decoder) checkVersions(v Versions, vs, top *yaml.Node) error {
+	if vs == nil {
+		if hasKey(top, "versions") {
+			// versions: present but empty, or not a mapping (decode
+			// refused the latter).
+			return course.Errorf(course.Pos{File: d.file, Line: lineOf(top, "versions")}, "versions: needs main: (the version the chapters are written for)")
+		}
+		return nil
+	}
+	at := func(key string) course.Pos { return course.Pos{File: d.file, Line: lineOf(vs, key)} }
+	if v.Main == 0 {
+		return course.Errorf(at("main"), "versions: no main: give the PostgreSQL major version the chapters' outputs are written for (main: 17)")
+	}
+	for i, n := range append([]int{v.Main}, v.Others...) {
+		key := map[bool]string{true: "main", false: "others"}[i == 0]
+		if n < minVersion || n > maxVersion {
+			return course.Errorf(at(key), "versions: %d is not a PostgreSQL major version (%d to %d)", n, minVersion, maxVersion)
+		}
+	}
+	seen := map[int]bool{v.Main: true}
+	for _, n := range v.Others {
+		if seen[n] {
+			return course.Errorf(at("others"), "versions: others: %d is listed twice, or is the main version", n)
+		}
+		seen[n] = true
+	}
+	if strings.ContainsAny(v.Image, ":@ ") || strings.TrimSpace(v.Image) == "" {
+		return course.Errorf(at("image"), "versions: image: %q: give the repository alone (postgres); the tag is the version", v.Image)
+	}
+	return nil
+}
+
+// hasKey reports whether the mapping node m has key.
+func hasKey(m *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // inside returns why p is not a relative path within the course, or "".

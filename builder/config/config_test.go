@@ -49,6 +49,7 @@ images:
 		Title: "Streaming Replication", Description: "Two nodes and a failover.",
 		Content: "chapters", Stand: "env", Compose: "env/docker-compose.yml",
 		Images:   map[string]Fallback{"postgres:17": {Recipe: "env/image/build.sh", Tag: "replcourse/postgres:17"}},
+		Versions: Versions{Image: DefaultVersionImage},
 		Root:     root,
 		Declared: true,
 	}
@@ -110,7 +111,23 @@ func TestErrors(t *testing.T) {
 		{"typo", "title: T\ndescription: d\ntitel: x\n", nil,
 			`course.yaml:3: unknown key "titel" (did you mean "title"?)`},
 		{"far from any key", "title: T\nflavour: x\n", nil,
-			`course.yaml:2: unknown key "flavour" (keys: title, description, content, stand, compose, images)`},
+			`course.yaml:2: unknown key "flavour" (keys: title, description, content, stand, compose, images, versions)`},
+		{"versions empty", "title: T\nversions:\n", nil,
+			`course.yaml:2: versions: needs main: (the version the chapters are written for)`},
+		{"versions without main", "title: T\nversions:\n  others: [15]\n", nil,
+			`course.yaml:3: versions: no main: give the PostgreSQL major version the chapters' outputs are written for (main: 17)`},
+		{"version not a number", "title: T\nversions:\n  main: seventeen\n", nil,
+			`course.yaml:3: versions.main: want a whole number, got "seventeen"`},
+		{"others not a list", "title: T\nversions:\n  main: 17\n  others: 15\n", nil,
+			`course.yaml:4: versions.others: want a list, got "15"`},
+		{"version too small", "title: T\nversions:\n  main: 17\n  others: [9]\n", nil,
+			`course.yaml:4: versions: 9 is not a PostgreSQL major version (10 to 999)`},
+		{"main among others", "title: T\nversions:\n  main: 17\n  others: [15, 17]\n", nil,
+			`course.yaml:4: versions: others: 17 is listed twice, or is the main version`},
+		{"image with tag", "title: T\nversions:\n  main: 17\n  image: postgres:17\n", nil,
+			`course.yaml:4: versions: image: "postgres:17": give the repository alone (postgres); the tag is the version`},
+		{"versions typo", "title: T\nversions:\n  main: 17\n  other: [15]\n", nil,
+			`course.yaml:4: versions: unknown key "other" (did you mean "others"?)`},
 		{"nested typo", "title: T\nimages:\n  postgres:17:\n    recipie: a.sh\n    tag: x\n", nil,
 			`course.yaml:4: images: "postgres:17": unknown key "recipie" (did you mean "recipe"?)`},
 		{"list for text", "title: [a, b]\n", nil,
@@ -193,5 +210,26 @@ func TestPrefixes(t *testing.T) {
 		if err != nil && !errors.As(err, &ce) {
 			t.Errorf("prefix %q: %v (%T), want a *course.Error", src[:i], err, err)
 		}
+	}
+}
+
+// TestVersions reads the versions: section with its default image, and
+// maps a version to its image reference.
+func TestVersions(t *testing.T) {
+	root := courseDir(t, map[string]string{"course.yaml": "title: T\nversions:\n  main: 17\n  others: [18, 15]\n"})
+	c, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.Versions
+	if !v.Declared() || v.Main != 17 || !reflect.DeepEqual(v.All(), []int{15, 17, 18}) {
+		t.Errorf("versions = %+v, all %v", v, v.All())
+	}
+	if v.Ref(15) != "postgres:15" || !v.Has(18) || v.Has(16) {
+		t.Errorf("Ref(15) = %s, Has(18) = %v, Has(16) = %v", v.Ref(15), v.Has(18), v.Has(16))
+	}
+	root = courseDir(t, map[string]string{"course.yaml": "title: T\n"})
+	if c, err = Load(root); err != nil || c.Versions.Declared() || c.Versions.All() != nil {
+		t.Errorf("no versions: section: %+v, %v", c.Versions, err)
 	}
 }

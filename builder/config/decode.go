@@ -54,6 +54,28 @@ func (d *decoder) value(node *yaml.Node, v reflect.Value, where string) error {
 		}
 		v.SetString(node.Value)
 		return nil
+	case reflect.Int:
+		if node.Kind != yaml.ScalarNode {
+			return d.errorf(node, "%s: want a whole number, got %s", where, shape(node))
+		}
+		n, err := strconv.Atoi(node.Value)
+		if err != nil {
+			return d.errorf(node, "%s: want a whole number, got %q", where, node.Value)
+		}
+		v.SetInt(int64(n))
+		return nil
+	case reflect.Slice:
+		if node.Kind != yaml.SequenceNode {
+			return d.errorf(node, "%s: want a list, got %s", where, shape(node))
+		}
+		s := reflect.MakeSlice(v.Type(), len(node.Content), len(node.Content))
+		for i, item := range node.Content {
+			if err := d.value(item, s.Index(i), fmt.Sprintf("%s[%d]", where, i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+		return nil
 	case reflect.Struct:
 		return d.structValue(node, v, where)
 	case reflect.Map:
