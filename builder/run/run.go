@@ -53,6 +53,20 @@ type Options struct {
 	// the values that rewritten text captures flow into later blocks.
 	// Any other failure still stops the run.
 	KeepGoing bool
+	// Version is the PostgreSQL major version the stand runs, for a run
+	// on a version other than the main one (0: the main version). Each
+	// block is compared against its alternative for Version when it has
+	// one (course.Block.ExpectedFor), and a block marked since= a later
+	// version is skipped and listed in Results.Skipped.
+	Version int
+	// Past goes past every failure of a block, as the version matrix
+	// needs: a mismatch, an unexpected error or success, a timeout, a
+	// node gone. Each is kept in Results.Failures and the run goes on
+	// with the next block. A mismatch's captures are read from the real
+	// output as KeepGoing reads them; a block that failed otherwise
+	// captures nothing, and a later block that uses one of its values
+	// fails, without running, saying so. Only an interrupt stops it.
+	Past bool
 }
 
 // Results maps each executed block to what it produced; Vars holds every
@@ -63,6 +77,12 @@ type Results struct {
 	Series map[*course.Probe]*course.Series
 	// Mismatches are the blocks a KeepGoing run went past, in order.
 	Mismatches []*BlockError
+	// Failures are the blocks a Past run went past, in order; a block
+	// that did not run for want of a value has no entry in Blocks.
+	Failures []*BlockError
+	// Skipped are the blocks a run on Options.Version did not run because
+	// they are marked since= a later version, in order.
+	Skipped []*course.Block
 }
 
 // Run executes the course's blocks in document order on st. It stops at the
@@ -73,16 +93,44 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 	ss := newSamplers(st, blocks)
 	defer func() { res.Series = ss.done }()
 	defer ss.stopAll(context.WithoutCancel(ctx))
+	capturedBy := map[string]*course.Block{}
 	for i, b := range blocks {
+		want, _ := b.ExpectedFor(opt.Version)
+		for _, name := range check.CaptureNames(want) {
+			if _, ok := capturedBy[name]; !ok {
+				capturedBy[name] = b
+			}
+		}
+		if b.SkippedOn(opt.Version) {
+			res.Skipped = append(res.Skipped, b)
+			continue
+		}
 		if opt.OnBlock != nil {
 			opt.OnBlock(i, len(blocks), b, nil)
 		}
+		if opt.Past {
+			if be := missingValue(b, want, res.Vars, capturedBy); be != nil {
+				res.Failures = append(res.Failures, be)
+				continue
+			}
+		}
 		ss.before(ctx, b)
-		r, err := runBlock(ctx, st, b, res.Vars)
+		r, err := runBlock(ctx, st, b, want, res.Vars)
 		ss.after(ctx, b)
-		if opt.KeepGoing && keepGoing(b, r, err, res.Vars) {
+		if (opt.KeepGoing || opt.Past) && keepGoing(b, want, r, err, res.Vars) {
 			res.Mismatches = append(res.Mismatches, err.(*BlockError))
+			if opt.Past {
+				res.Failures = append(res.Failures, err.(*BlockError))
+			}
 			err = nil
+		}
+		var be *BlockError
+		if opt.Past && errors.As(err, &be) && ctx.Err() == nil {
+			res.Failures = append(res.Failures, be)
+			err = nil
+			if r != nil {
+				r.Captures = nil // a block that failed captures nothing
+			}
 		}
 		if r != nil {
 			res.Blocks[b] = r
@@ -103,12 +151,12 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 // keepGoing reports whether err is a mismatch a KeepGoing run goes past;
 // if so it sets the rewritten expectation and the captures it makes, as
 // if the block had matched it.
-func keepGoing(b *course.Block, r *course.Result, err error, vars check.Captures) bool {
+func keepGoing(b *course.Block, want string, r *course.Result, err error, vars check.Captures) bool {
 	be, ok := err.(*BlockError)
 	if !ok || be.Kind != KindMismatch || r == nil {
 		return false
 	}
-	be.Masked = check.Mask(b.Expected, r.Output, vars)
+	be.Masked = check.Mask(want, r.Output, vars)
 	if m := check.Match(be.Masked, r.Output, vars); m.OK {
 		r.Captures = m.Captures
 	}
@@ -135,9 +183,28 @@ func runnable(c *course.Course, until int) []*course.Block {
 	return out
 }
 
-// runBlock runs b until its output matches, at most once unless it is an
-// eventually block, which is re-run until it matches or its bound passes.
-func runBlock(ctx context.Context, st Stand, b *course.Block, vars check.Captures) (*course.Result, error) {
+// missingValue is the error of a block whose code or expected output want
+// uses a value no earlier block captured in this run (the block that
+// captures it, capturedBy, failed or was skipped); nil when every value is
+// there.
+func missingValue(b *course.Block, want string, vars check.Captures, capturedBy map[string]*course.Block) *BlockError {
+	for _, name := range append(check.References(b.Code), check.References(want)...) {
+		if _, ok := vars[name]; ok {
+			continue
+		}
+		msg := fmt.Sprintf("did not run: it uses {{@%s}}, which no earlier block captured in this run", name)
+		if by := capturedBy[name]; by != nil && by != b {
+			msg = fmt.Sprintf("did not run: it uses {{@%s}}, which the block at %s captures, and that block failed or was skipped in this run", name, by.Pos)
+		}
+		return &BlockError{Block: b, Kind: KindBroken, Msg: msg}
+	}
+	return nil
+}
+
+// runBlock runs b until its output matches want (b's expected output on
+// the run's version), at most once unless it is an eventually block,
+// which is re-run until it matches or its bound passes.
+func runBlock(ctx context.Context, st Stand, b *course.Block, want string, vars check.Captures) (*course.Result, error) {
 	code, err := check.Substitute(b.Code, vars)
 	if err != nil {
 		return nil, &BlockError{Block: b, Msg: err.Error()}
@@ -157,7 +224,7 @@ func runBlock(ctx context.Context, st Stand, b *course.Block, vars check.Capture
 		if err != nil {
 			return r, withLogs(ctx, st, b, err)
 		}
-		berr := verify(b, r, vars)
+		berr := verify(b, r, want, vars)
 		if berr == nil || deadline.IsZero() || time.Now().After(deadline) {
 			if berr != nil && !deadline.IsZero() {
 				berr.Msg += fmt.Sprintf(" (still, after %d attempts over %s)", attempt, b.Eventually)
@@ -248,11 +315,18 @@ func runHost(ctx context.Context, st Stand, code string, w io.Writer) error {
 // On success r.Captures holds what the expectation captures; on failure
 // the *BlockError says why, as a run would have reported it.
 func Verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError {
-	return verify(b, r, vars)
+	return verify(b, r, b.Expected, vars)
 }
 
-// verify checks the failure declaration and the expected output.
-func verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError {
+// VerifyOn is Verify on PostgreSQL major version v: against b's
+// alternative for v when it has one.
+func VerifyOn(b *course.Block, r *course.Result, v int, vars check.Captures) *BlockError {
+	want, _ := b.ExpectedFor(v)
+	return verify(b, r, want, vars)
+}
+
+// verify checks the failure declaration and the expected output want.
+func verify(b *course.Block, r *course.Result, want string, vars check.Captures) *BlockError {
 	switch {
 	case r.Failed && !b.Fails:
 		what := "raised an error"
@@ -274,7 +348,7 @@ func verify(b *course.Block, r *course.Result, vars check.Captures) *BlockError 
 	if !b.HasExpected {
 		return nil
 	}
-	m := check.Match(b.Expected, r.Output, vars)
+	m := check.Match(want, r.Output, vars)
 	if !m.OK {
 		return &BlockError{Block: b, Kind: KindMismatch, Msg: "output does not match the expected output", Diff: m.Diff, Output: r.Output}
 	}
