@@ -124,6 +124,12 @@ func StandFiles(dir string) (map[string]string, error) {
 
 // Keys returns the chain of keys of blocks under env.
 func Keys(env Env, blocks []*course.Block) []string {
+	return chain(env, blocks, describe)
+}
+
+// chain hashes env, then each block with desc, each key covering the one
+// before it.
+func chain(env Env, blocks []*course.Block, desc func(h interface{ Write([]byte) (int, error) }, b *course.Block)) []string {
 	h := sha256.New()
 	field(h, fmt.Sprint(builder.RecordFormat), env.Builder, strings.Join(env.Images, "\n"))
 	for _, name := range sortedKeys(env.Stand) {
@@ -134,7 +140,7 @@ func Keys(env Env, blocks []*course.Block) []string {
 	for i, b := range blocks {
 		h := sha256.New()
 		field(h, prev)
-		describe(h, b)
+		desc(h, b)
 		prev = hex.EncodeToString(h.Sum(nil))
 		keys[i] = prev
 	}
