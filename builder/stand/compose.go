@@ -13,21 +13,20 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/cli/cli/command"
-	cliflags "github.com/docker/cli/cli/flags"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/docker/compose/v5/pkg/compose"
-	"github.com/moby/moby/client"
 )
 
-// newComposeService returns the Docker Compose library's service, talking
-// to the engine through cli, with its progress events sent to events.
-func newComposeService(cli *client.Client, events api.EventProcessor, errOut io.Writer) (api.Compose, error) {
-	dcli, err := command.NewDockerCli(command.WithAPIClient(cli), command.WithOutputStream(io.Discard), command.WithErrorStream(errOut))
-	if err != nil {
-		return nil, err
-	}
-	if err := dcli.Initialize(cliflags.NewClientOptions()); err != nil {
-		return nil, err
+// newComposeService returns the Docker Compose library's service, running
+// on the docker CLI state that resolved the engine (openEngine: its
+// context, configuration and client), with its progress events sent to
+// events and its warnings to errOut.
+func newComposeService(e *endpoint, events api.EventProcessor, errOut io.Writer) (api.Compose, error) {
+	dcli := e.dcli
+	for _, op := range []command.CLIOption{command.WithOutputStream(io.Discard), command.WithErrorStream(errOut)} {
+		if err := op(dcli); err != nil {
+			return nil, err
+		}
 	}
 	return compose.NewComposeService(dcli,
 		compose.WithEventProcessor(events),

@@ -11,14 +11,15 @@ import (
 // own host's interfaces. A local engine (a Unix socket or a Windows named
 // pipe: Docker Engine on this machine, Docker Desktop, which forwards
 // published ports to this machine's loopback) publishes them here; a
-// remote one (DOCKER_HOST=tcp://H:P or ssh://user@H) on the host H.
+// remote one (an endpoint tcp://H:P or ssh://user@H, from DOCKER_HOST or a
+// docker context) on the host H.
 type engine struct {
 	Host   string // the host to dial a published port on: 127.0.0.1 for a local engine
 	Remote bool   // the engine runs on another host (Host is its name or address)
-	Daemon string // the engine's address as the client has it, for messages
+	Daemon string // the engine's address and what selected it (endpoint.String), for messages
 }
 
-// engineHost reads the engine's address (client.DaemonHost: "unix:///var/
+// engineHost reads the engine's address (endpoint.Host: "unix:///var/
 // run/docker.sock", "tcp://H:2376", "ssh://user@H", "npipe:////./pipe/…").
 // A tcp or ssh engine on a loopback address is this machine's own.
 func engineHost(daemon string) (engine, error) {
@@ -63,7 +64,7 @@ func (e engine) dial(hostIP netip.Addr) (string, error) {
 	case !hostIP.IsValid() || hostIP.IsUnspecified():
 		return e.Host, nil
 	case hostIP.IsLoopback() && e.Remote:
-		return "", fmt.Errorf("its port is published on %s, which only the engine's own host (%s, DOCKER_HOST=%s) can reach; "+
+		return "", fmt.Errorf("its port is published on %s, which only the engine's own host (%s, engine %s) can reach; "+
 			"publish it on an address this machine reaches (ports: [\"::5432\"], or the engine's address) or run the build on the engine's host",
 			hostIP, e.Host, e.Daemon)
 	}

@@ -70,7 +70,7 @@ func TestEngineDial(t *testing.T) {
 		}
 	}
 	_, err := remote.dial(netip.MustParseAddr("127.0.0.1"))
-	if err == nil || !strings.Contains(err.Error(), "published on 127.0.0.1, which only the engine's own host (192.0.2.7, DOCKER_HOST=tcp://192.0.2.7:2376) can reach") {
+	if err == nil || !strings.Contains(err.Error(), "published on 127.0.0.1, which only the engine's own host (192.0.2.7, engine tcp://192.0.2.7:2376) can reach") {
 		t.Errorf("got %v", err)
 	}
 }

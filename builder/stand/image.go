@@ -154,20 +154,12 @@ func runRecipe(ctx context.Context, cc *config.Config, fb config.Fallback, log i
 	return nil
 }
 
-// newClient connects to the engine testcontainers would use (DOCKER_HOST or
-// the local socket) and checks that it answers.
+// newClient connects to the engine the docker CLI would use — DOCKER_HOST,
+// else DOCKER_CONTEXT, else the current docker context (see endpoint) —
+// and checks that it answers (see openEngine for the errors).
 func newClient(ctx context.Context) (*client.Client, error) {
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		return nil, &EnvError{Msg: fmt.Sprintf("Docker client: %v", err)}
-	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(pctx, client.PingOptions{}); err != nil {
-		cli.Close()
-		return nil, &EnvError{Msg: fmt.Sprintf("Docker is not reachable (%s); start the Docker engine or set DOCKER_HOST", firstLine(err.Error()))}
-	}
-	return cli, nil
+	cli, _, err := openEngine(ctx)
+	return cli, err
 }
 
 func firstLine(s string) string {

@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 	// did not create; what it does for the stand comes back as events and
 	// errors.
 	logrus.SetOutput(io.Discard)
-	cli, err := newClient(ctx)
+	cli, ep, err := openEngine(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 		cli.Close()
 		return nil, fmt.Errorf("stand: no compose model for %s", cfg.ComposeFile)
 	}
-	eng, err := engineHost(cli.DaemonHost())
+	eng, err := ep.engine()
 	if err != nil {
 		cli.Close()
 		return nil, &EnvError{Msg: err.Error()}
@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 		errOut = cfg.Log
 	}
 	s.progress = &progress{}
-	if s.svc, err = newComposeService(cli, s.progress, errOut); err != nil {
+	if s.svc, err = newComposeService(ep, s.progress, errOut); err != nil {
 		cli.Close()
 		return nil, &EnvError{Msg: fmt.Sprintf("Docker Compose: %v", err)}
 	}
