@@ -23,6 +23,23 @@ import (
 type Change struct {
 	Block *course.Block
 	Text  string
+	// Version, when not 0, makes the change rewrite the block's
+	// alternative expected output for that PostgreSQL major version (its
+	// ```output {pg=N} block), which must exist, instead of its output.
+	Version int
+}
+
+// target is the expected text a change rewrites: its span in the
+// chapter's Source, where its fence is, and its text before.
+func (c Change) target() (span [2]int, pos course.Pos, old string, err error) {
+	if c.Version == 0 {
+		return c.Block.ExpectedSpan, c.Block.ExpectedPos, c.Block.Expected, nil
+	}
+	a := c.Block.Alternative(c.Version)
+	if a == nil {
+		return span, pos, "", fmt.Errorf("%s: the block has no output {pg=%d} block to rewrite", c.Block.Pos, c.Version)
+	}
+	return a.Span, a.Pos, a.Text, nil
 }
 
 // File is one rewritten chapter: the bytes it held when the update read
@@ -67,11 +84,18 @@ func Apply(changes []Change, standDir string) ([]File, error) {
 
 func applyChapter(ch *course.Chapter, changes []Change, standDir string) (File, error) {
 	// Splice from the end, so earlier spans keep their offsets.
-	slices.SortFunc(changes, func(a, b Change) int { return b.Block.ExpectedSpan[0] - a.Block.ExpectedSpan[0] })
+	for _, c := range changes {
+		if _, _, _, err := c.target(); err != nil {
+			return File{}, err
+		}
+	}
+	start := func(c Change) int { span, _, _, _ := c.target(); return span[0] }
+	slices.SortFunc(changes, func(a, b Change) int { return start(b) - start(a) })
 	src := bytes.Clone(ch.Source)
 	for _, c := range changes {
+		span, pos, _, _ := c.target()
 		var err error
-		if src, err = splice(src, c.Block, c.Text); err != nil {
+		if src, err = splice(src, span, pos, c.Text); err != nil {
 			return File{}, err
 		}
 	}
@@ -93,17 +117,28 @@ func roundTrip(old, back *course.Chapter, changes []Change) error {
 	if len(old.Blocks) != len(back.Blocks) {
 		return fmt.Errorf("%s: the rewritten chapter has %d blocks instead of %d (does an output contain a fence?)", old.File, len(back.Blocks), len(old.Blocks))
 	}
-	want := map[*course.Block]string{}
+	type target struct {
+		b *course.Block
+		v int
+	}
+	want := map[target]string{}
 	for _, c := range changes {
-		want[c.Block] = c.Text
+		want[target{c.Block, c.Version}] = c.Text
+	}
+	expect := func(b *course.Block, v int, was string) string {
+		if t, ok := want[target{b, v}]; ok {
+			return t
+		}
+		return was
 	}
 	for i, b := range old.Blocks {
 		nb := back.Blocks[i]
-		exp, changed := want[b]
-		if !changed {
-			exp = b.Expected
+		bad := nb.Code != b.Code || normalize(nb.Expected) != normalize(expect(b, 0, b.Expected)) || len(nb.Alternatives) != len(b.Alternatives)
+		for j := 0; !bad && j < len(b.Alternatives); j++ {
+			a, na := b.Alternatives[j], nb.Alternatives[j]
+			bad = a.Version != na.Version || normalize(na.Text) != normalize(expect(b, a.Version, a.Text))
 		}
-		if nb.Code != b.Code || normalize(nb.Expected) != normalize(exp) {
+		if bad {
 			return fmt.Errorf("%s: the block of line %d does not read back as written (does an output contain a fence?)", old.File, b.Pos.Line)
 		}
 	}
@@ -122,17 +157,18 @@ func normalize(s string) string {
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
 }
 
-// splice replaces block b's expected output in src with text. The output's
-// lines sit between the fence lines, indented like the fence.
-func splice(src []byte, b *course.Block, text string) ([]byte, error) {
-	start, end := b.ExpectedSpan[0], b.ExpectedSpan[1]
+// splice replaces the expected output at span (its fence at pos) in src
+// with text. The output's lines sit between the fence lines, indented
+// like the fence.
+func splice(src []byte, span [2]int, pos course.Pos, text string) ([]byte, error) {
+	start, end := span[0], span[1]
 	if start < 0 || end < start || end > len(src) {
-		return nil, fmt.Errorf("%s: expected output span %v is outside the file", b.ExpectedPos, b.ExpectedSpan)
+		return nil, fmt.Errorf("%s: expected output span %v is outside the file", pos, span)
 	}
 	lineStart := bytes.LastIndexByte(src[:start], '\n') + 1
 	indent := string(src[lineStart:start])
 	if strings.Trim(indent, " \t") != "" {
-		return nil, fmt.Errorf("%s: cannot rewrite an output that does not start its line", b.ExpectedPos)
+		return nil, fmt.Errorf("%s: cannot rewrite an output that does not start its line", pos)
 	}
 	old := string(src[lineStart:end])
 	eol := "\n"
