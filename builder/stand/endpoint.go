@@ -123,7 +123,7 @@ func resolveEndpoint() (*endpoint, error) {
 	// config.Dir caches it once per process. Set only when it differs,
 	// as SetDir writes a process-wide variable others read.
 	opts.ConfigDir = ""
-	if dir := cliConfigDir(); dir != cliconfig.Dir() {
+	if dir := cliConfigDir(); dir != filepath.Clean(cliconfig.Dir()) {
 		opts.ConfigDir = dir
 	}
 	if err := dcli.Initialize(opts); err != nil {

@@ -87,7 +87,7 @@ func TestEndpointOrder(t *testing.T) {
 			t.Errorf("%s: context %q, source %q, host %q; want %q, %q, %q", step, e.Context, e.Source, e.Host, ctxName, source, host)
 		}
 	}
-	check("nothing set", "default", "", "unix:///var/run/docker.sock")
+	check("nothing set", "default", "", client.DefaultDockerHost)
 	useContext(t, dir, "colima")
 	check("current context", "colima", "the current context in "+filepath.Join(dir, "config.json"), "unix:///home/me/.colima/default/docker.sock")
 	t.Setenv("DOCKER_CONTEXT", "remote")
@@ -111,6 +111,21 @@ func TestEndpointMissingContext(t *testing.T) {
 	_, err = resolveEndpoint()
 	if !errors.As(err, &ee) || err.Error() != `Docker context "gone" (the current context in `+filepath.Join(dir, "config.json")+") does not exist; `docker context ls` lists the contexts" {
 		t.Errorf("current context naming no context: %v", err)
+	}
+}
+
+// A context whose engine does not answer (its socket does not exist) is
+// an environment error (exit 3) naming the socket and the context.
+func TestEndpointUnreachableContext(t *testing.T) {
+	dir := dockerEnv(t)
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	addContext(t, dir, "colima", "unix://"+sock, nil)
+	useContext(t, dir, "colima")
+	_, err := newClient(context.Background())
+	var ee *EnvError
+	want := "Docker is not reachable at unix://" + sock + ` (context "colima", the current context in ` + filepath.Join(dir, "config.json") + "): "
+	if !errors.As(err, &ee) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("\n got %v\nwant %s…", err, want)
 	}
 }
 
