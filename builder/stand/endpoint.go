@@ -36,7 +36,8 @@ const pingTimeout = 5 * time.Second
 //     $DOCKER_CONFIG/config.json, ~/.docker/config.json by default, which
 //     `docker context use` sets);
 //  4. else the "default" context: the platform's default socket
-//     (unix:///var/run/docker.sock).
+//     (unix:///var/run/docker.sock; tcp://localhost:2376 when
+//     DOCKER_TLS_VERIFY or DOCKER_TLS asks for TLS).
 //
 // A named context's host and TLS material come from the CLI's context
 // store ($DOCKER_CONFIG/contexts).
