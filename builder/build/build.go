@@ -43,6 +43,14 @@ type Config struct {
 	Record string
 	// Fresh ignores the record and runs the course (writing a new record).
 	Fresh bool
+	// Matrix is the version matrix's record (record.Matrix), shown on the
+	// site's PostgreSQL versions page when the course declares versions;
+	// "" for none. A build never writes it: `coursebuild matrix` does.
+	Matrix string
+	// Version is the PostgreSQL major version update runs the course on
+	// (course.yaml's versions:), rewriting only that version's
+	// alternative expected outputs; 0 or the main version: the main one.
+	Version int
 	// Live draws a status line on Log, which is a terminal of Width columns.
 	Live  bool
 	Width int
@@ -209,7 +217,10 @@ func loadCourse(cfg Config) (*course.Course, *composefile.Model, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, m, m.Check(c)
+	if err := m.Check(c); err != nil {
+		return nil, nil, err
+	}
+	return c, m, checkVersions(cc, c, m)
 }
 
 // Validate checks placeholder syntax in expected outputs and that every
@@ -236,6 +247,14 @@ func Validate(c *course.Course) error {
 			if err := refsDefined(b.Expected, defined, b.ExpectedPos); err != nil {
 				return err
 			}
+			for _, a := range b.Alternatives {
+				if err := check.Validate(a.Text); err != nil {
+					return positioned(a.Pos, err)
+				}
+				if err := refsDefined(a.Text, defined, a.Pos); err != nil {
+					return err
+				}
+			}
 			for _, name := range check.CaptureNames(b.Expected) {
 				defined[name] = true
 			}
@@ -245,10 +264,16 @@ func Validate(c *course.Course) error {
 }
 
 func expectedError(b *course.Block, err error) error {
+	return positioned(b.ExpectedPos, err)
+}
+
+// positioned places an error check.Validate reports for the expected
+// output whose fence is at pos.
+func positioned(pos course.Pos, err error) error {
 	if le, ok := err.(*check.LineError); ok {
-		return course.Errorf(course.Pos{File: b.ExpectedPos.File, Line: b.ExpectedPos.Line + le.Line}, "%s", le.Msg)
+		return course.Errorf(course.Pos{File: pos.File, Line: pos.Line + le.Line}, "%s", le.Msg)
 	}
-	return course.Errorf(b.ExpectedPos, "%v", err)
+	return course.Errorf(pos, "%v", err)
 }
 
 // codeError positions an error psql.Check reports as "line N: …" within
@@ -338,7 +363,7 @@ func Build(ctx context.Context, cfg Config) (*Outcome, error) {
 			return out, err
 		}
 	}
-	return out, publish(ctx, cfg, c, res, out, tm, start)
+	return out, publish(ctx, cfg, c, res, out, MatrixView(cfg, c, m, cfg.Matrix), tm, start)
 }
 
 // verify runs the course on a fresh stand of the compose model m.
@@ -373,7 +398,7 @@ func onStand(ctx context.Context, cfg Config, m *composefile.Model, tm *Timings,
 	log, pr := progressFor(cfg, prior)
 	defer pr.Close()
 	t0 := time.Now()
-	imgs, err := stand.EnsureImages(ctx, cfg.Course, m, log)
+	imgs, label, err := versionImages(ctx, cfg.Course, m, cfg.Version, log)
 	if err != nil {
 		return err
 	}
@@ -389,7 +414,6 @@ func onStand(ctx context.Context, cfg Config, m *composefile.Model, tm *Timings,
 		}
 		tm.Teardown = time.Since(t0)
 	}()
-	label := imagesLabel(m, imgs)
 	fmt.Fprintf(log, "stand %s on image %s\n", st.Project(), label)
 	err = f(st, pr)
 	v.Image, v.BuiltAt = label, time.Now().UTC()
@@ -397,7 +421,7 @@ func onStand(ctx context.Context, cfg Config, m *composefile.Model, tm *Timings,
 }
 
 // publish renders the site from the results into public/.
-func publish(ctx context.Context, cfg Config, c *course.Course, res *run.Results, out *Outcome, tm *Timings, start time.Time) error {
+func publish(ctx context.Context, cfg Config, c *course.Course, res *run.Results, out *Outcome, mx *render.Matrix, tm *Timings, start time.Time) error {
 	public := cfg.publicDir()
 	site := &render.Site{
 		Course:   trim(c, cfg.Until),
@@ -406,6 +430,7 @@ func publish(ctx context.Context, cfg Config, c *course.Course, res *run.Results
 		Verified: out.Verified,
 		Expand:   func(s string) (string, error) { return check.Substitute(s, res.Vars) },
 		Cache:    cfg.RenderCache,
+		Matrix:   mx,
 	}
 	t0 := time.Now()
 	rs, err := render.Write(ctx, site, public)

@@ -22,6 +22,11 @@ type Updated struct {
 	Ran     int               // blocks that ran
 	Matched int               // of them, blocks whose expectation was right
 	Stuck   []*run.BlockError // mismatches Mask could not express differently
+	// NoAlternative are the blocks that differ on the version an update
+	// ran on (Config.Version) and have no ```output {pg=N} block for it:
+	// update -pg N rewrites alternatives only, never the main output.
+	NoAlternative []*run.BlockError
+	Version       int
 }
 
 // Update runs the course on a fresh stand, going past mismatches, and
@@ -42,12 +47,19 @@ func Update(ctx context.Context, cfg Config) (*Updated, error) {
 	if err != nil {
 		return nil, err
 	}
+	vs := cfg.Course.Versions
+	if cfg.Version == vs.Main {
+		cfg.Version = 0
+	}
+	if cfg.Version != 0 && !vs.Has(cfg.Version) {
+		return nil, usageErrorf("-pg %d: not one of the course's versions (%s in course.yaml)", cfg.Version, versionList(vs.All()))
+	}
 	tm := &Timings{}
 	var res *run.Results
 	var v render.Verified
 	runErr := onStand(ctx, cfg, m, tm, priorTimings(cfg), func(st *stand.Stand, pr *progress.Printer) error {
 		var err error
-		res, err = run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: pr.OnBlock, KeepGoing: true})
+		res, err = run.Run(ctx, st, c, run.Options{Until: cfg.Until, OnBlock: pr.OnBlock, KeepGoing: true, Version: cfg.Version})
 		return err
 	}, &v)
 	return applyUpdate(ctx, cfg, c, res, runErr)
@@ -60,14 +72,21 @@ func applyUpdate(ctx context.Context, cfg Config, c *course.Course, res *run.Res
 	if res == nil || ctx.Err() != nil || runErr != nil && !errors.As(runErr, &be) {
 		return nil, runErr // interrupted, or nothing ran (Docker, image): write nothing
 	}
-	u := &Updated{Ran: len(res.Blocks), Matched: len(res.Blocks) - len(res.Mismatches)}
+	u := &Updated{Ran: len(res.Blocks), Matched: len(res.Blocks) - len(res.Mismatches), Version: cfg.Version}
 	var changes []update.Change
 	for _, m := range res.Mismatches {
-		if update.Same(m.Masked, m.Block.Expected) {
+		want, alt := m.Block.ExpectedFor(cfg.Version)
+		if cfg.Version != 0 && alt == nil {
+			// On another version only its alternatives are rewritten;
+			// the block's own output is the main version's.
+			u.NoAlternative = append(u.NoAlternative, m)
+			continue
+		}
+		if update.Same(m.Masked, want) {
 			u.Stuck = append(u.Stuck, m)
 			continue
 		}
-		changes = append(changes, update.Change{Block: m.Block, Text: m.Masked})
+		changes = append(changes, update.Change{Block: m.Block, Text: m.Masked, Version: cfg.Version})
 	}
 	cfg, err := cfg.withCourse()
 	if err != nil {
@@ -96,6 +115,9 @@ func applyUpdate(ctx context.Context, cfg Config, c *course.Course, res *run.Res
 	}
 	if len(u.Stuck) > 0 {
 		return u, u.Stuck[0]
+	}
+	if len(u.NoAlternative) > 0 {
+		return u, u.NoAlternative[0]
 	}
 	return u, nil
 }
@@ -136,6 +158,9 @@ func (u *Updated) summary(cfg Config) {
 	}
 	for _, m := range u.Stuck {
 		fmt.Fprintf(cfg.Log, "cannot update %s: the output differs in a way the expectation cannot be rewritten to match\n", m.Block.Pos)
+	}
+	for _, m := range u.NoAlternative {
+		fmt.Fprintf(cfg.Log, "%s: differs on PostgreSQL %d and has no output {pg=%d} block: add one (it may be empty) right after its output block, and update -pg %d fills it\n", m.Block.Pos, u.Version, u.Version, u.Version)
 	}
 	if n == 0 {
 		fmt.Fprintf(cfg.Log, "update: no expectation changed; %d of %d blocks that ran matched as written\n", u.Matched, u.Ran)

@@ -127,6 +127,7 @@ func (w *writer) block(b *course.Block) (html, code string, err error) {
 	if res != nil {
 		outputPanel(&s, b, res, w.site.Verified.BuiltAt)
 	}
+	w.versionNotes(&s, b)
 	s.WriteString("</figure>\n")
 	return s.String(), code, nil
 }

@@ -55,6 +55,7 @@ type layoutData struct {
 	Styles      []string
 	Scripts     []string
 	Footer      footer
+	Versions    bool // the site has the PostgreSQL versions page
 }
 
 type indexData struct {
@@ -107,7 +108,7 @@ func newWriter(ctx context.Context, s *Site, dir string) (*writer, error) {
 		w.expand = func(t string) (string, error) { return t, nil }
 	}
 	w.palette = newPalette(s)
-	for _, name := range []string{"index.html", "chapter.html", "print.html"} {
+	for _, name := range []string{"index.html", "chapter.html", "print.html", VersionsPage} {
 		t, err := theme.Page(name)
 		if err != nil {
 			return nil, fmt.Errorf("render: theme: %w", err)
@@ -200,6 +201,7 @@ func (w *writer) layout(page, title string) layoutData {
 		CourseTitle: w.site.Course.Title,
 		Styles:      theme.Stylesheets(),
 		Scripts:     theme.Scripts(),
+		Versions:    w.site.Matrix != nil,
 		Footer: footer{
 			Server:   orUnknown(v.Server),
 			Image:    orUnknown(v.Image),

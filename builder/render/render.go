@@ -47,6 +47,10 @@ type Site struct {
 	// that builds repeatedly (a watch mode, the benchmarks) highlights only
 	// the blocks that changed. nil highlights every block afresh.
 	Cache *Cache
+	// Matrix is the version matrix (the matrix record): with it the site
+	// has a "PostgreSQL versions" page and notes under the blocks that
+	// differ on other versions. nil: the course declares no versions.
+	Matrix *Matrix
 }
 
 // Stats describes what one Write produced.
@@ -115,7 +119,8 @@ func writeAll(ctx context.Context, s *Site, dir string) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	for _, step := range []func([]*renderedChapter) error{w.indexPage, w.printPage} {
+	versions := func([]*renderedChapter) error { return w.versionsPage() }
+	for _, step := range []func([]*renderedChapter) error{w.indexPage, w.printPage, versions} {
 		if err := ctx.Err(); err != nil {
 			return Stats{}, err
 		}
@@ -131,6 +136,9 @@ func writeAll(ctx context.Context, s *Site, dir string) (Stats, error) {
 		return Stats{}, err
 	}
 	st := Stats{Pages: len(pages) + 2, SearchIndexBytes: n}
+	if s.Matrix != nil {
+		st.Pages++
+	}
 	st.Highlighted, st.CacheHits = w.hl.done()
 	return st, nil
 }

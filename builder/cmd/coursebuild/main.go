@@ -3,6 +3,9 @@
 //
 //	coursebuild [build] [flags]   verify (or take the current record) and write public/
 //	coursebuild update [flags]    run the course and rewrite the expectations that differ
+//	                              (-pg N: on version N, only its output {pg=N} alternatives)
+//	coursebuild matrix [flags]    run the course once per PostgreSQL version (-pg 15,17,18)
+//	                              and report each block's status per version
 //	coursebuild serve [flags]     preview on 127.0.0.1 with live reload
 //	coursebuild check             check the chapters, course.yaml and the compose file (no Docker)
 //	coursebuild image             make sure the compose file's images exist
@@ -10,7 +13,7 @@
 //
 // Flags may come before or after the command: -C DIR (or -root DIR, the
 // course's folder), -public DIR, -until N, -v, -fresh, -record FILE,
-// -junit FILE, -port N.
+// -junit FILE, -port N, -pg LIST, -parallel N, -matrix FILE.
 //
 // Exit codes: 0 verified, 1 a block failed verification, 2 content or usage
 // error, 3 environment (Docker, image), 130 interrupted. With
@@ -29,7 +32,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"replcourse/builder/coursefs"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -37,6 +40,7 @@ import (
 
 	"replcourse/builder/build"
 	"replcourse/builder/course"
+	"replcourse/builder/coursefs"
 	"replcourse/builder/report"
 	"replcourse/builder/run"
 	"replcourse/builder/stand"
@@ -45,6 +49,10 @@ import (
 // defaultRecord is where the record of verified results lives, relative to
 // the root; it is committed (see README).
 const defaultRecord = "verified/record.json"
+
+// defaultMatrix is where the version matrix's record lives, relative to
+// the root, beside the record.
+const defaultMatrix = "verified/matrix.json"
 
 func main() {
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
@@ -58,6 +66,11 @@ type options struct {
 	junit  string
 	port   int
 	dir    string // new: the folder to write the course into
+	matrix string // -matrix as given
+	pg     string // -pg as given
+	// versions are -pg's versions: matrix runs them, update takes one.
+	versions []int
+	parallel int
 }
 
 // Main runs the command and returns its exit code.
@@ -95,6 +108,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.record, "record", "", "record of verified results (default ROOT/"+defaultRecord+"; \"none\": no record)")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the blocks to this file")
 	fs.IntVar(&o.port, "port", 8080, "serve: port on 127.0.0.1")
+	fs.StringVar(&o.pg, "pg", "", "matrix: the PostgreSQL major versions to run, comma-separated (default all of course.yaml's); update: the one version whose output {pg=N} alternatives to rewrite")
+	fs.IntVar(&o.parallel, "parallel", 1, "matrix: versions run at a time, each on its own stand")
+	fs.StringVar(&o.matrix, "matrix", "", "the version matrix's record (default ROOT/"+defaultMatrix+"; \"none\": none)")
 	named := false
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		o.cmd, args, named = args[0], args[1:], true
@@ -126,6 +142,35 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	case "none":
 	default:
 		o.cfg.Record = o.record
+	}
+	switch o.matrix {
+	case "":
+		o.cfg.Matrix = filepath.Join(o.cfg.Root, defaultMatrix)
+	case "none":
+	default:
+		o.cfg.Matrix = o.matrix
+	}
+	if o.parallel < 1 {
+		return nil, fmt.Errorf("-parallel takes a number ≥ 1")
+	}
+	if o.pg != "" {
+		for _, f := range strings.Split(o.pg, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 10 {
+				return nil, fmt.Errorf("-pg %q: want PostgreSQL major versions, comma-separated (-pg 15,17,18)", o.pg)
+			}
+			o.versions = append(o.versions, n)
+		}
+		switch o.cmd {
+		case "matrix":
+		case "update":
+			if len(o.versions) != 1 {
+				return nil, fmt.Errorf("update -pg takes one version")
+			}
+			o.cfg.Version = o.versions[0]
+		default:
+			return nil, fmt.Errorf("-pg goes with matrix or update")
+		}
 	}
 	return o, nil
 }
@@ -165,6 +210,9 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 			return err
 		}
 		return preview(ctx, o.cfg, o.port)
+	case "matrix":
+		_, err := build.Matrix(ctx, o.cfg, build.MatrixOptions{Versions: o.versions, Parallel: o.parallel, File: o.cfg.Matrix})
+		return err
 	case "check":
 		c, err := build.Load(o.cfg)
 		if err == nil {
@@ -180,7 +228,7 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 		}
 		return err
 	}
-	return usageError(fmt.Sprintf("unknown command %q (build, update, serve, check, image, new)", o.cmd))
+	return usageError(fmt.Sprintf("unknown command %q (build, update, matrix, serve, check, image, new)", o.cmd))
 }
 
 // usageError is a mistake on the command line: exit code 2.
@@ -241,11 +289,19 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		ee *stand.EnvError
 		ue usageError
 		oe *build.OutputError
+		bu *build.UsageError
+		me *build.MainError
 	)
 	switch {
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "coursebuild:", ue.Error())
 		return 2
+	case errors.As(err, &bu):
+		fmt.Fprintln(stderr, "coursebuild:", bu.Error())
+		return 2
+	case errors.As(err, &me):
+		fmt.Fprintln(stderr, me.Error())
+		return 1
 	case errors.As(err, &oe):
 		fmt.Fprintln(stderr, "coursebuild:", oe.Error())
 		return 2
