@@ -5,7 +5,7 @@ BIN     := bin/coursebuild
 # builder and the tests remove their own containers.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: site quick test deps image check unit build clean fuzz bench bench-render soak update serve
+.PHONY: site quick test deps image check unit build clean fuzz bench bench-render soak update serve matrix
 
 # UNTIL=N limits site, update and serve to chapters 1..N; PORT is the
 # preview's port; ARGS passes more flags (ARGS=-fresh, ARGS="-junit junit.xml").
@@ -24,6 +24,14 @@ quick: build
 ## update: run the course and rewrite every expected output that differs from the real one (placeholders kept)
 update: build
 	./$(BIN) update -until $(UNTIL) $(ARGS)
+
+# PGS=15,18 limits matrix to those versions (default: course.yaml's
+# versions:); PARALLEL=2 runs two versions at a time.
+PGS      ?=
+PARALLEL ?= 1
+## matrix: run the whole course once per PostgreSQL major version (course.yaml's versions:), each on a fresh stand, and report every block that differs, fails or is skipped; writes verified/matrix.json (the site's PostgreSQL versions page), never the chapters; exit 0 when the main version verifies
+matrix: build
+	./$(BIN) matrix $(if $(PGS),-pg $(PGS)) -parallel $(PARALLEL) $(ARGS)
 
 ## serve: preview on http://127.0.0.1:$(PORT)/, rebuilt and reloaded on every change to content/, stand/, theme/
 serve: build

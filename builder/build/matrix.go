@@ -414,6 +414,9 @@ func Report(w io.Writer, o *MatrixOutcome) {
 			if t := strings.TrimRight(mb.Diff+mb.Error, "\n"); t != "" {
 				lines = append(lines, indentLines(t, "    "))
 			}
+			if out := strings.TrimRight(mb.Output, "\n"); mb.Status == record.StatusFails && out != "" {
+				lines = append(lines, "    output:", indentLines(headLines(out, 12), "      "))
+			}
 		}
 		if len(lines) > 0 {
 			fmt.Fprintf(w, "%s: %s on %s: %s\n%s\n", b.Pos, b.Lang, b.Node, b.Command(), strings.Join(lines, "\n"))
@@ -434,6 +437,15 @@ func runVersions(runs []record.MatrixRun) []int {
 
 func indentLines(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// headLines is the first n lines of s, with a note of how many more.
+func headLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return strings.Join(lines[:n], "\n") + fmt.Sprintf("\n[%d more lines]", len(lines)-n)
 }
 
 func firstLine(s string) string {
@@ -525,4 +537,43 @@ func (p *prefixWriter) Flush() {
 		p.w.Write(append([]byte(p.prefix), append(p.buf.Bytes(), '\n')...))
 		p.buf.Reset()
 	}
+}
+
+// MergeMatrix merges the matrix records files (one per CI job, say) into
+// the matrix record into: each version's run replaces the one into holds,
+// the later file's winning when two hold the same version. Nothing runs.
+func MergeMatrix(cfg Config, files []string, into string) error {
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return err
+	}
+	if err := record.IsMatrix(into); err != nil {
+		return &OutputError{Flag: "-matrix", Path: into, Msg: fmt.Sprintf("%v; refusing to write over it", err)}
+	}
+	mx, err := record.ReadMatrix(into)
+	if err != nil {
+		return err
+	}
+	if mx == nil {
+		mx = &record.Matrix{}
+	}
+	mx.Main = cfg.Course.Versions.Main
+	for _, f := range files {
+		m, err := record.ReadMatrix(f)
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return &UsageError{Msg: fmt.Sprintf("-from %s: no such file", f)}
+		}
+		for _, r := range m.Versions {
+			mx.Put(r)
+			fmt.Fprintf(cfg.Log, "matrix: PostgreSQL %d from %s\n", r.Version, f)
+		}
+	}
+	if err := mx.Write(into); err != nil {
+		return fmt.Errorf("matrix: %w", err)
+	}
+	fmt.Fprintf(cfg.Log, "matrix: %s written (%d versions)\n", into, len(mx.Versions))
+	return nil
 }

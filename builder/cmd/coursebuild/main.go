@@ -6,6 +6,7 @@
 //	                              (-pg N: on version N, only its output {pg=N} alternatives)
 //	coursebuild matrix [flags]    run the course once per PostgreSQL version (-pg 15,17,18)
 //	                              and report each block's status per version
+//	                              (-from A,B: merge matrix records instead)
 //	coursebuild serve [flags]     preview on 127.0.0.1 with live reload
 //	coursebuild check             check the chapters, course.yaml and the compose file (no Docker)
 //	coursebuild image             make sure the compose file's images exist
@@ -71,6 +72,7 @@ type options struct {
 	// versions are -pg's versions: matrix runs them, update takes one.
 	versions []int
 	parallel int
+	from     string // matrix -from: records to merge instead of running
 }
 
 // Main runs the command and returns its exit code.
@@ -109,6 +111,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the blocks to this file")
 	fs.IntVar(&o.port, "port", 8080, "serve: port on 127.0.0.1")
 	fs.StringVar(&o.pg, "pg", "", "matrix: the PostgreSQL major versions to run, comma-separated (default all of course.yaml's); update: the one version whose output {pg=N} alternatives to rewrite")
+	fs.StringVar(&o.from, "from", "", "matrix: merge these matrix records (comma-separated) into -matrix instead of running")
 	fs.IntVar(&o.parallel, "parallel", 1, "matrix: versions run at a time, each on its own stand")
 	fs.StringVar(&o.matrix, "matrix", "", "the version matrix's record (default ROOT/"+defaultMatrix+"; \"none\": none)")
 	named := false
@@ -211,6 +214,12 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 		}
 		return preview(ctx, o.cfg, o.port)
 	case "matrix":
+		if o.from != "" {
+			if o.cfg.Matrix == "" {
+				return usageError("matrix -from needs a -matrix record to merge into")
+			}
+			return build.MergeMatrix(o.cfg, strings.Split(o.from, ","), o.cfg.Matrix)
+		}
 		_, err := build.Matrix(ctx, o.cfg, build.MatrixOptions{Versions: o.versions, Parallel: o.parallel, File: o.cfg.Matrix})
 		return err
 	case "check":
