@@ -69,9 +69,23 @@ type scanner struct {
 	stmts    []*statement
 	items    []item
 	problems []problem
+	spans    []Span // what psql reads itself, in the script's own offsets
 }
 
-type splice struct{ at, lines int }
+// splice is COPY data cut out of src at offset at: lines script lines,
+// bytes bytes.
+type splice struct{ at, lines, bytes int }
+
+// offset maps an offset in src, from which COPY data may have been cut,
+// to the same place in the script as written.
+func (s *scanner) offset(pos int) int {
+	for i := len(s.splices) - 1; i >= 0; i-- { // each splice's at is after the earlier ones were cut
+		if sp := s.splices[i]; sp.at <= pos {
+			pos += sp.bytes
+		}
+	}
+	return pos
+}
 
 func scan(script string) *scanner {
 	s := &scanner{src: script, line: 1}
@@ -178,8 +192,11 @@ func (s *scanner) copyData(st *statement) {
 	if end == len(s.src) && end > start && s.src[end-1] != '\n' {
 		lines++
 	}
+	if end > start {
+		s.spans = append(s.spans, Span{Start: s.offset(start), End: s.offset(end), Kind: CopyData})
+	}
 	s.src = s.src[:start] + s.src[end:]
-	s.splices = append(s.splices, splice{at: start, lines: lines})
+	s.splices = append(s.splices, splice{at: start, lines: lines, bytes: end - start})
 }
 
 // take appends src[s.pos:end] to the statement and moves past it.
@@ -417,6 +434,10 @@ func (s *scanner) backslash() {
 	argEnd := metaArgsEnd(s.src, end)
 	m.args = s.src[end:argEnd]
 	m.raw = s.src[s.pos:argEnd]
+	s.spans = append(s.spans, Span{Start: s.offset(s.pos), End: s.offset(end), Kind: MetaCommand})
+	if argEnd > end {
+		s.spans = append(s.spans, Span{Start: s.offset(end), End: s.offset(argEnd), Kind: MetaArgs})
+	}
 	pending := !s.empty()
 	s.skip(argEnd)
 	if msg := checkMeta(m, pending); msg != "" {
