@@ -15,6 +15,7 @@ import (
 	"github.com/alecthomas/chroma/v2/styles"
 
 	"replcourse/builder/course"
+	"replcourse/builder/psql"
 )
 
 // highlighter turns code into chroma HTML with CSS classes (no inline
@@ -113,33 +114,277 @@ func (h *highlighter) lexerNamed(name string) chroma.Lexer {
 	return l
 }
 
-// html returns code, highlighted as lang, as <pre class="chroma">, from
-// the cache when the same code was highlighted before.
-func (h *highlighter) html(lang, code string) string {
+// valueMark is a captured value in shown code: code[start:end] is what a
+// {{@name}} reference was replaced with. The page marks it, with title as
+// its tooltip (see writer.blockCode).
+type valueMark struct {
+	start, end int
+	title      string
+}
+
+// html returns code, highlighted as lang, as <pre class="chroma">, with
+// marks (in order, not overlapping) around the captured values, from the
+// cache when the same code with the same marks was highlighted before.
+func (h *highlighter) html(lang, code string, marks ...valueMark) string {
 	name := lexerName(lang)
-	key := cacheKey(name, code)
+	keyed := name
+	for _, m := range marks {
+		keyed += fmt.Sprintf("\x00%d:%d:%s", m.start, m.end, m.title)
+	}
+	key := cacheKey(keyed, code)
 	if s, ok := h.cache.get(key, h.gen); ok {
 		h.hits.Add(1)
 		return s
 	}
-	s := h.highlight(name, code)
+	s := h.highlight(name, code, marks)
 	h.cache.put(key, s, h.gen)
 	h.highlighted.Add(1)
 	return s
 }
 
-func (h *highlighter) highlight(name, code string) string {
-	it, err := h.lexerNamed(name).Tokenise(nil, code)
-	if err == nil {
-		var buf strings.Builder
-		// The style only matters for inline styles, which are off.
-		if err = h.format.Format(&buf, styles.Fallback, it); err == nil {
-			buf.WriteByte('\n')
-			return buf.String()
+func (h *highlighter) highlight(name, code string, marks []valueMark) string {
+	code, marks = ensureLF(code, marks)
+	tokens, err := h.tokens(name, code)
+	if err != nil {
+		// A lexer that fails still leaves readable code.
+		tokens = []chroma.Token{{Type: chroma.Text, Value: code}}
+	}
+	var buf strings.Builder
+	h.write(&buf, tokens, marks)
+	return buf.String()
+}
+
+// ensureLF turns CR LF and CR into LF, as chroma does before lexing, and
+// moves the marks with the text.
+func ensureLF(code string, marks []valueMark) (string, []valueMark) {
+	if !strings.Contains(code, "\r") {
+		return code, marks
+	}
+	var b strings.Builder
+	at := make([]int, len(code)+1) // old offset → new
+	for i := 0; i < len(code); i++ {
+		at[i] = b.Len()
+		switch {
+		case code[i] == '\r' && i+1 < len(code) && code[i+1] == '\n':
+		case code[i] == '\r':
+			b.WriteByte('\n')
+		default:
+			b.WriteByte(code[i])
 		}
 	}
-	// A lexer that fails still leaves readable code.
-	return fmt.Sprintf("<pre class=\"chroma\"><code>%s</code></pre>\n", html.EscapeString(code))
+	at[len(code)] = b.Len()
+	moved := make([]valueMark, len(marks))
+	for i, m := range marks {
+		moved[i] = valueMark{start: at[m.start], end: at[m.end], title: m.title}
+	}
+	return b.String(), moved
+}
+
+// tokens lexes code with the named lexer. SQL is read as psql reads a
+// script (psql.Spans): the meta-commands and COPY data psql handles
+// itself are not SQL, and the SQL lexer would take their backslashes for
+// errors; they get tokens of their own (psqlTokens) and only the SQL
+// between them goes through the SQL lexer.
+func (h *highlighter) tokens(name, code string) ([]chroma.Token, error) {
+	lexer := h.lexerNamed(name)
+	if name != "postgresql" {
+		return tokenise(lexer, code)
+	}
+	var out []chroma.Token
+	at := 0
+	for _, sp := range psql.Spans(code) {
+		sql, err := tokenise(lexer, code[at:sp.Start])
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, sql...), psqlTokens(sp.Kind, code[sp.Start:sp.End])...)
+		at = sp.End
+	}
+	sql, err := tokenise(lexer, code[at:])
+	return append(out, sql...), err
+}
+
+// tokenise lexes text into tokens whose values add up to text exactly:
+// a lexer that ensures a final newline adds one, dropped here, so that
+// pieces of a script lexed one by one join up as written.
+func tokenise(lexer chroma.Lexer, text string) ([]chroma.Token, error) {
+	if text == "" {
+		return nil, nil
+	}
+	it, err := lexer.Tokenise(nil, text)
+	if err != nil {
+		return nil, err
+	}
+	var out []chroma.Token
+	left := len(text)
+	for _, t := range it.Tokens() {
+		if left == 0 {
+			break
+		}
+		if len(t.Value) > left {
+			t.Value = t.Value[:left]
+		}
+		left -= len(t.Value)
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// psqlTokens are the tokens of a part of a script psql reads itself: a
+// meta-command's name is a pseudo-keyword (psql's, not SQL's); its
+// arguments are names, quoted strings and :variables; COPY data is plain
+// text, except its end marker \., psql's too.
+func psqlTokens(kind psql.SpanKind, text string) []chroma.Token {
+	switch kind {
+	case psql.MetaCommand:
+		return []chroma.Token{{Type: chroma.KeywordPseudo, Value: text}}
+	case psql.MetaArgs:
+		return metaArgTokens(text)
+	case psql.CopyData:
+		body := strings.TrimSuffix(text, "\n")
+		i := strings.LastIndexByte(body, '\n') + 1
+		if body[i:] != `\.` {
+			return []chroma.Token{{Type: chroma.Text, Value: text}}
+		}
+		return []chroma.Token{{Type: chroma.Text, Value: text[:i]}, {Type: chroma.KeywordPseudo, Value: `\.`}, {Type: chroma.Text, Value: text[i+2:]}}
+	}
+	return []chroma.Token{{Type: chroma.Text, Value: text}}
+}
+
+// metaArgTokens splits a meta-command's arguments as psqlscanslash.l
+// reads them: blanks, quoted strings ('…', "…", `…`), variables (:name,
+// :'name', :"name") and bare words.
+func metaArgTokens(text string) []chroma.Token {
+	var out []chroma.Token
+	for len(text) > 0 {
+		c := text[0]
+		n, typ := 0, chroma.Name
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			n = len(text) - len(strings.TrimLeft(text, " \t\r\n"))
+			typ = chroma.Text
+		case c == '\'' || c == '"' || c == '`':
+			n = quotedEnd(text, c)
+			typ = map[byte]chroma.TokenType{'\'': chroma.LiteralStringSingle, '"': chroma.LiteralStringDouble, '`': chroma.LiteralStringBacktick}[c]
+		case c == ':' && len(text) > 1 && text[1] != ':':
+			if q := text[1]; q == '\'' || q == '"' {
+				n = 1 + quotedEnd(text[1:], q)
+			} else {
+				n = 1 + wordEnd(text[1:])
+			}
+			typ = chroma.NameVariable
+		default:
+			n = max(1, wordEnd(text))
+		}
+		out = append(out, chroma.Token{Type: typ, Value: text[:n]})
+		text = text[n:]
+	}
+	return out
+}
+
+// quotedEnd is the length of the string quoted by q at the start of s,
+// closing quote included (all of s when it is left open); in '…' a
+// backslash escapes the next byte.
+func quotedEnd(s string, q byte) int {
+	for i := 1; i < len(s); i++ {
+		switch {
+		case q == '\'' && s[i] == '\\':
+			i++
+		case s[i] == q:
+			return i + 1
+		}
+	}
+	return len(s)
+}
+
+// wordEnd is the length of the word at the start of s: up to a blank, a
+// quote or a colon.
+func wordEnd(s string) int {
+	if i := strings.IndexAny(s, " \t\r\n'\"`:"); i >= 0 {
+		return i
+	}
+	return len(s)
+}
+
+// write formats tokens as chroma's HTML formatter does with classes —
+// <pre class="chroma"><code>, a <span class="line"><span class="cl"> per
+// line, a <span class="CLASS"> per token of a styled type — and wraps each
+// captured value in <span class="captured" title="…">, closed and reopened
+// at a line break.
+func (h *highlighter) write(b *strings.Builder, tokens []chroma.Token, marks []valueMark) {
+	tokens = splitAt(tokens, marks)
+	b.WriteString(`<pre class="chroma"><code>`)
+	at, mi, open := 0, 0, false
+	for _, line := range chroma.SplitTokensIntoLines(tokens) {
+		b.WriteString(`<span class="line"><span class="cl">`)
+		for _, t := range line {
+			for mi < len(marks) && marks[mi].end <= at {
+				mi++
+			}
+			inMark := mi < len(marks) && marks[mi].start <= at && at < marks[mi].end
+			if inMark && !open {
+				fmt.Fprintf(b, `<span class="captured" title="%s">`, html.EscapeString(marks[mi].title))
+				open = true
+			} else if !inMark && open {
+				b.WriteString(`</span>`)
+				open = false
+			}
+			text := html.EscapeString(t.Value)
+			if cls := chroma.StandardTypes[classType(t.Type)]; cls != "" {
+				fmt.Fprintf(b, `<span class="%s">%s</span>`, cls, text)
+			} else {
+				b.WriteString(text)
+			}
+			at += len(t.Value)
+		}
+		if open {
+			b.WriteString(`</span>`)
+			open = false
+		}
+		b.WriteString(`</span></span>`)
+	}
+	b.WriteString("</code></pre>\n")
+}
+
+// classType is the type whose class chroma gives t: t's own, else its
+// nearest ancestor's that has one.
+func classType(t chroma.TokenType) chroma.TokenType {
+	for t != 0 {
+		if _, ok := chroma.StandardTypes[t]; ok {
+			return t
+		}
+		t = t.Parent()
+	}
+	return t
+}
+
+// splitAt splits tokens at the marks' ends, so that a mark starts and
+// ends between tokens.
+func splitAt(tokens []chroma.Token, marks []valueMark) []chroma.Token {
+	if len(marks) == 0 {
+		return tokens
+	}
+	var cuts []int
+	for _, m := range marks {
+		cuts = append(cuts, m.start, m.end)
+	}
+	var out []chroma.Token
+	at, ci := 0, 0
+	for _, t := range tokens {
+		end := at + len(t.Value)
+		for ci < len(cuts) && cuts[ci] <= at {
+			ci++
+		}
+		for ci < len(cuts) && cuts[ci] < end {
+			n := cuts[ci] - at
+			out = append(out, chroma.Token{Type: t.Type, Value: t.Value[:n]})
+			t.Value, at = t.Value[n:], cuts[ci]
+			ci++
+		}
+		out = append(out, t)
+		at = end
+	}
+	return out
 }
 
 // Media queries of the two highlighting styles. Print always takes the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
 
 	"replcourse/builder/course"
 )
@@ -124,5 +125,72 @@ func TestSlugify(t *testing.T) {
 	}
 	if got := ids.unique(""); got != "section" {
 		t.Errorf("empty slug gave %q", got)
+	}
+}
+
+// TestHighlightMatchesChroma: code with no psql meta-command and no
+// captured value comes out exactly as chroma's own HTML formatter writes
+// it, so the theme's chroma.css applies as it always did.
+func TestHighlightMatchesChroma(t *testing.T) {
+	h := newHighlighter(nil)
+	for _, tc := range []struct{ lang, code string }{
+		{"sql", "SELECT '<x>' FROM t WHERE a = 1; -- note\nSELECT $$a\nb$$;\n"},
+		{"sql", "SELECT 1"},
+		{"sh", "psql -X -c 'SELECT 1' \\\n  | grep -e x\nfor i in 1 2; do echo \"$i\"; done\n"},
+		{"yaml", "services:\n  primary:\n    image: postgres:17\n"},
+		{"conf", "wal_level = replica\r\nmax_wal_senders = 10\r\n"},
+		{"text", "plain & <simple>\n\n"},
+		{"nosuchlang", "x\ty\n"},
+	} {
+		var want strings.Builder
+		it, err := h.lexer(tc.lang).Tokenise(nil, tc.code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.format.Format(&want, styles.Fallback, it); err != nil {
+			t.Fatal(err)
+		}
+		want.WriteByte('\n')
+		if got := h.html(tc.lang, tc.code); got != want.String() {
+			t.Errorf("%s %q:\n got %s\nwant %s", tc.lang, tc.code, got, want.String())
+		}
+	}
+}
+
+// TestPsqlMetaCommandsAreNotErrors: psql's meta-commands and COPY data in
+// an sql block are psql's, not SQL with errors in it. The golden HTML:
+// the command a pseudo-keyword (kp), its arguments names (n), strings and
+// variables, the data plain text up to psql's \. marker.
+func TestPsqlMetaCommandsAreNotErrors(t *testing.T) {
+	h := newHighlighter(nil)
+	for _, tc := range []struct{ code, want string }{
+		{`\x on` + "\n",
+			`<span class="kp">\x</span> <span class="n">on</span>` + "\n"},
+		{`  \dRp+ accounts_pub` + "\n",
+			`  <span class="kp">\dRp+</span> <span class="n">accounts_pub</span>` + "\n"},
+		{`SELECT 1 AS a \gset` + "\n",
+			`<span class="k">SELECT</span> <span class="mf">1</span> <span class="k">AS</span> <span class="n">a</span> <span class="kp">\gset</span>` + "\n"},
+		{`\set n 'a b' \echo :n :'n'` + "\n",
+			`<span class="kp">\set</span> <span class="n">n</span> <span class="s1">&#39;a b&#39;</span> <span class="kp">\echo</span> <span class="nv">:n</span> <span class="nv">:&#39;n&#39;</span>` + "\n"},
+		{"COPY t FROM STDIN;\n1\t'x\n\\.\nSELECT 2;\n",
+			`<span class="k">COPY</span> <span class="n">t</span> <span class="k">FROM</span> <span class="k">STDIN</span><span class="p">;</span>` + "\n" +
+				"1\t&#39;x\n" +
+				`<span class="kp">\.</span>` + "\n" +
+				`<span class="k">SELECT</span> <span class="mf">2</span><span class="p">;</span>` + "\n"},
+	} {
+		got := h.html("sql", tc.code)
+		lines := strings.Split(tc.want, "\n")
+		var want strings.Builder
+		want.WriteString(`<pre class="chroma"><code>`)
+		for _, l := range lines[:len(lines)-1] {
+			want.WriteString(`<span class="line"><span class="cl">` + l + "\n</span></span>")
+		}
+		want.WriteString("</code></pre>\n")
+		if got != want.String() {
+			t.Errorf("%q:\n got %s\nwant %s", tc.code, got, want.String())
+		}
+		if strings.Contains(got, `class="err"`) {
+			t.Errorf("%q is drawn as an error", tc.code)
+		}
 	}
 }
