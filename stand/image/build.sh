@@ -6,6 +6,9 @@
 #   debootstrap SUITE → install postgresql-NN in a chroot → trim → docker import
 #
 # Usage: build.sh [TAG]   (default TAG: replcourse/postgres:17)
+#        IMAGE_PLAN=1 build.sh TAG   prints what it would make of TAG (major
+#        version, suite, PGDATA, volume) and exits; no Docker, no root
+#        (build_test.sh checks the table with it)
 #
 # The major version NN is TAG's tag: replcourse/postgres:18 builds
 # PostgreSQL 18 (a tag such as 18.1 or 18-local reads as 18 too). The
