@@ -11,6 +11,7 @@ import (
 	"github.com/yuin/goldmark/util"
 
 	"replcourse/builder/chart"
+	"replcourse/builder/check"
 	"replcourse/builder/course"
 	"replcourse/builder/topology"
 )
@@ -117,13 +118,14 @@ func (w *writer) block(b *course.Block) (html, code string, err error) {
 			return "", "", fmt.Errorf("no result for block at %s (%s)", b.Pos, b.Command())
 		}
 	}
-	if code, err = w.blockCode(b); err != nil {
+	code, marks, err := w.blockCode(b)
+	if err != nil {
 		return "", "", err
 	}
 	var s strings.Builder
 	fmt.Fprintf(&s, "<figure class=\"%s\" id=\"%s\">\n", blockClass(b, w.palette), b.ID())
-	blockHead(&s, b, w.palette)
-	s.WriteString(w.hl.html(highlightLang(b), code))
+	blockHead(&s, b, w.palette, w.capturedNote(b, marks))
+	s.WriteString(w.hl.html(highlightLang(b), code, marks...))
 	if res != nil {
 		outputPanel(&s, b, res, w.site.Verified.BuiltAt)
 	}
@@ -133,21 +135,99 @@ func (w *writer) block(b *course.Block) (html, code string, err error) {
 }
 
 // blockCode is the code as shown: expanded, except a stand file, which is
-// shown exactly as the build used it.
-func (w *writer) blockCode(b *course.Block) (string, error) {
-	if b.File != "" {
-		return b.Code, nil
+// shown exactly as the build used it. Each reference is expanded alone,
+// as in prose; marks are where the captured values landed in the code
+// (an escaped \{{@name}} is text, not a value), each titled with the
+// reference and the block that captured it (capturedTitle).
+func (w *writer) blockCode(b *course.Block) (string, []valueMark, error) {
+	if b.File != "" || !strings.Contains(b.Code, "{{@") {
+		return b.Code, nil, nil
 	}
-	lines := strings.SplitAfter(b.Code, "\n")
-	for i, line := range lines {
-		x, err := w.expand(line)
-		if err != nil {
-			// The code starts on the line after the opening fence.
-			return "", course.Errorf(course.Pos{File: b.Pos.File, Line: b.Pos.Line + 1 + i}, "%v", err)
+	var out strings.Builder
+	var marks []valueMark
+	for i, line := range strings.SplitAfter(b.Code, "\n") {
+		last := 0
+		for _, loc := range proseRefRE.FindAllStringIndex(line, -1) {
+			ref := line[loc[0]:loc[1]]
+			v, err := w.expand(ref)
+			if err != nil {
+				// The code starts on the line after the opening fence.
+				return "", nil, course.Errorf(course.Pos{File: b.Pos.File, Line: b.Pos.Line + 1 + i}, "%v", err)
+			}
+			out.WriteString(line[last:loc[0]])
+			slashes := len(ref) - len(strings.TrimLeft(ref, `\`))
+			if slashes%2 == 0 && len(v) > slashes/2 { // a value after the backslashes it keeps
+				name := strings.TrimSuffix(ref[slashes+len("{{@"):], "}}")
+				start := out.Len() + slashes/2
+				marks = append(marks, valueMark{start: start, end: out.Len() + len(v), title: w.capturedTitle(b, name)})
+			}
+			out.WriteString(v)
+			last = loc[1]
 		}
-		lines[i] = x
+		out.WriteString(line[last:])
 	}
-	return strings.Join(lines, ""), nil
+	return out.String(), marks, nil
+}
+
+// capturer returns the block whose expected output last captured name
+// before b in the course (nil if none did: an error Expand reports).
+func (w *writer) capturer(b *course.Block, name string) *course.Block {
+	w.capturesOnce.Do(func() {
+		w.order = map[*course.Block]int{}
+		w.capturedBy = map[string][]*course.Block{}
+		for i, x := range w.site.Course.Blocks() {
+			w.order[x] = i
+			if x.HasExpected {
+				for _, n := range check.CaptureNames(x.Expected) {
+					w.capturedBy[n] = append(w.capturedBy[n], x)
+				}
+			}
+		}
+	})
+	var found *course.Block
+	for _, x := range w.capturedBy[name] {
+		if w.order[x] < w.order[b] {
+			found = x
+		}
+	}
+	return found
+}
+
+// capturedTitle is the tooltip of a captured value in b's code: which
+// reference it is and where the reader finds their own.
+func (w *writer) capturedTitle(b *course.Block, name string) string {
+	t := fmt.Sprintf("value from this build's run, captured as %q", name)
+	if c := w.capturer(b, name); c != nil {
+		t += fmt.Sprintf(" — use your own, from the output of %s (chapter %d)", c.Command(), c.Chapter.Number)
+	}
+	return t
+}
+
+// capturedNote is the note in the head of a block whose code holds
+// captured values: it says so, and links each block that captured one.
+func (w *writer) capturedNote(b *course.Block, marks []valueMark) string {
+	if len(marks) == 0 {
+		return ""
+	}
+	var links []string
+	seen := map[*course.Block]bool{}
+	for _, name := range check.References(b.Code) {
+		c := w.capturer(b, name)
+		if c == nil || seen[c] {
+			continue
+		}
+		seen[c] = true
+		href := "#" + c.ID()
+		if c.Chapter != b.Chapter {
+			href = pageName(c.Chapter) + href
+		}
+		links = append(links, fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(href), html.EscapeString(c.Command())))
+	}
+	note := `<span class="captured-note">holds values from this build's run, marked: use your own`
+	if len(links) > 0 {
+		note += ", from the output of " + strings.Join(links, ", ")
+	}
+	return note + "</span>"
 }
 
 func blockClass(b *course.Block, p palette) string {
@@ -166,7 +246,8 @@ func blockClass(b *course.Block, p palette) string {
 	return "block " + kind
 }
 
-func blockHead(s *strings.Builder, b *course.Block, p palette) {
+// blockHead writes the block's label; note, HTML, goes before its anchor.
+func blockHead(s *strings.Builder, b *course.Block, p palette, note string) {
 	esc := html.EscapeString
 	s.WriteString(`<figcaption class="block-head">`)
 	if b.Node != "" {
@@ -188,6 +269,9 @@ func blockHead(s *strings.Builder, b *course.Block, p palette) {
 	}
 	if why, ok := b.Attrs["norun"]; ok {
 		fmt.Fprintf(s, ` <span class="status norun">not run: %s</span>`, esc(why))
+	}
+	if note != "" {
+		s.WriteString(" " + note)
 	}
 	fmt.Fprintf(s, ` <a class="anchor" href="#%s" aria-label="Link to this block">#</a>`, b.ID())
 	s.WriteString("</figcaption>\n")
@@ -295,7 +379,7 @@ func (w *writer) chart(b *course.Block) (string, error) {
 	for _, m := range series.Marks {
 		// The block's command as the page shows its code: with the
 		// captured values in place of {{@name}}.
-		code, err := w.blockCode(m.Block)
+		code, _, err := w.blockCode(m.Block)
 		if err != nil {
 			return "", err
 		}

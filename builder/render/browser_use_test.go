@@ -178,6 +178,37 @@ func testCopy(t *testing.T, browser context.Context, s *browserSite) {
 		t.Errorf("the copy holds the output %q", out)
 	}
 	m.check(t)
+	testCopyCaptured(t, browser, s)
+}
+
+// testCopyCaptured: the copy button of code holding a value from the
+// build's run says so, before and after copying.
+func testCopyCaptured(t *testing.T, browser context.Context, s *browserSite) {
+	var b *course.Block
+	for _, x := range s.site.Course.Blocks() {
+		if x.Run && strings.Contains(x.Code, "{{@") {
+			b = x
+			break
+		}
+	}
+	if b == nil {
+		t.Fatal("the fixture course has no code with a captured value")
+	}
+	ctx, m := tab(t, browser)
+	grantClipboard(t, ctx)
+	do(t, ctx, chromedp.Navigate(s.url(pageName(b.Chapter))))
+	sel := "#" + b.ID() + " .copy"
+	if label := eval[string](t, ctx, `document.querySelector("`+sel+`").getAttribute("aria-label")`); !strings.Contains(label, "values from this build's run") {
+		t.Errorf("the copy button's label %q does not say the code holds values from the build's run", label)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(sel)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("`+sel+`").textContent !== "Copy"`)); err != nil {
+		t.Fatal(err)
+	}
+	if label := eval[string](t, ctx, `document.querySelector("`+sel+`").textContent`); label != "Copied: change the marked values" {
+		t.Errorf("the button says %q after a click", label)
+	}
+	m.check(t)
 }
 
 // noJSFacts is what a page must still offer without JavaScript.

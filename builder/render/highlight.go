@@ -266,11 +266,11 @@ func metaArgTokens(text string) []chroma.Token {
 		case c == '\'' || c == '"' || c == '`':
 			n = quotedEnd(text, c)
 			typ = map[byte]chroma.TokenType{'\'': chroma.LiteralStringSingle, '"': chroma.LiteralStringDouble, '`': chroma.LiteralStringBacktick}[c]
-		case c == ':' && len(text) > 1 && text[1] != ':':
+		case isVariable(text):
 			if q := text[1]; q == '\'' || q == '"' {
 				n = 1 + quotedEnd(text[1:], q)
 			} else {
-				n = 1 + wordEnd(text[1:])
+				n = 1 + len(text[1:]) - len(strings.TrimLeftFunc(text[1:], isNameRune))
 			}
 			typ = chroma.NameVariable
 		default:
@@ -297,11 +297,32 @@ func quotedEnd(s string, q byte) int {
 	return len(s)
 }
 
+// isVariable reports whether s starts with a variable reference: a colon
+// before a name or a quote.
+func isVariable(s string) bool {
+	if len(s) < 2 || s[0] != ':' {
+		return false
+	}
+	return s[1] == '\'' || s[1] == '"' || isNameRune(rune(s[1])) && (s[1] < '0' || s[1] > '9')
+}
+
+// isNameRune is a character of a psql variable's name.
+func isNameRune(c rune) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
 // wordEnd is the length of the word at the start of s: up to a blank, a
-// quote or a colon.
+// quote or a variable reference.
 func wordEnd(s string) int {
-	if i := strings.IndexAny(s, " \t\r\n'\"`:"); i >= 0 {
-		return i
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\'' || c == '"' || c == '`':
+			return i
+		case c == ':' && i+1 < len(s) && s[i+1] == ':':
+			i++ // a typecast
+		case i > 0 && isVariable(s[i:]):
+			return i
+		}
 	}
 	return len(s)
 }

@@ -2,12 +2,15 @@ package render
 
 import (
 	"strings"
+
+	"golang.org/x/tools/txtar"
 	"testing"
 
 	"github.com/alecthomas/chroma/v2"
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
 
+	"replcourse/builder/check"
 	"replcourse/builder/course"
 )
 
@@ -172,6 +175,8 @@ func TestPsqlMetaCommandsAreNotErrors(t *testing.T) {
 			`<span class="k">SELECT</span> <span class="mf">1</span> <span class="k">AS</span> <span class="n">a</span> <span class="kp">\gset</span>` + "\n"},
 		{`\set n 'a b' \echo :n :'n'` + "\n",
 			`<span class="kp">\set</span> <span class="n">n</span> <span class="s1">&#39;a b&#39;</span> <span class="kp">\echo</span> <span class="nv">:n</span> <span class="nv">:&#39;n&#39;</span>` + "\n"},
+		{`\echo rows: :n,x::int` + "\n",
+			`<span class="kp">\echo</span> <span class="n">rows:</span> <span class="nv">:n</span><span class="n">,x::int</span>` + "\n"},
 		{"COPY t FROM STDIN;\n1\t'x\n\\.\nSELECT 2;\n",
 			`<span class="k">COPY</span> <span class="n">t</span> <span class="k">FROM</span> <span class="k">STDIN</span><span class="p">;</span>` + "\n" +
 				"1\t&#39;x\n" +
@@ -192,5 +197,63 @@ func TestPsqlMetaCommandsAreNotErrors(t *testing.T) {
 		if strings.Contains(got, `class="err"`) {
 			t.Errorf("%q is drawn as an error", tc.code)
 		}
+	}
+}
+
+// TestSplitAtMarks: a captured value that the lexer splits over several
+// tokens is marked once, around all of them, and a token holding more
+// than the value is cut at the value's ends.
+func TestSplitAtMarks(t *testing.T) {
+	h := newHighlighter(nil)
+	tokens := []chroma.Token{
+		{Type: chroma.Name, Value: "x 0"}, {Type: chroma.Operator, Value: "/"}, {Type: chroma.LiteralNumber, Value: "3000148 y\n"},
+		{Type: chroma.Name, Value: "0/1\n"},
+	}
+	var b strings.Builder
+	h.write(&b, tokens, []valueMark{{start: 2, end: 11, title: `a "t"`}, {start: 14, end: 17, title: "u"}})
+	want := `<pre class="chroma"><code><span class="line"><span class="cl"><span class="n">x </span>` +
+		`<span class="captured" title="a &#34;t&#34;"><span class="n">0</span><span class="o">/</span><span class="m">3000148</span></span>` +
+		`<span class="m"> y` + "\n" + `</span></span></span>` +
+		`<span class="line"><span class="cl"><span class="captured" title="u"><span class="n">0/1</span></span><span class="n">` + "\n" + `</span></span></span>` +
+		"</code></pre>\n"
+	if b.String() != want {
+		t.Errorf("got  %s\nwant %s", b.String(), want)
+	}
+}
+
+// TestCapturedValuesAreMarked: a value put into code for {{@name}} is
+// marked, titled with where the reader finds their own, and the block's
+// head says the code holds values of this build's run, linking the block
+// that captured them (in print.html too); an escaped \{{@name}} is text.
+func TestCapturedValuesAreMarked(t *testing.T) {
+	const ch1 = "---\ntitle: A\n---\n\n## One\n\n```sql {node=pg}\nSELECT pg_current_wal_lsn();\n```\n\n```output\n pg_current_wal_lsn \n--------------------\n {{lsn:here}}\n(1 row)\n```\n"
+	const ch2 = "---\ntitle: B\n---\n\n## Two\n\n```sql {node=pg}\nSELECT '{{@here}}'::pg_lsn AS here,\n  '\\{{@here}}' AS literal;\n```\n\n```output\n{{...}}\n```\n\n```sql {node=pg}\nSELECT 1;\n```\n\n```output\n{{...}}\n```\n"
+	c := loadFiles(t, []txtar.File{{Name: "content/01-a.md", Data: []byte(ch1)}, {Name: "content/02-b.md", Data: []byte(ch2)}})
+	blocks := c.Blocks()
+	s := &Site{Course: c, Results: map[*course.Block]*course.Result{}, Expand: func(x string) (string, error) {
+		return check.Substitute(x, check.Captures{"here": "0/52C3C10"})
+	}}
+	for _, b := range blocks {
+		s.Results[b] = &course.Result{Output: "x\n", Attempts: 1}
+	}
+	_, files := writeSite(t, s)
+	page := files["02-b.html"]
+	for _, want := range []string{
+		`<span class="s1">&#39;</span><span class="captured" title="value from this build&#39;s run, captured as &#34;here&#34; — use your own, from the output of SELECT pg_current_wal_lsn(); (chapter 1)"><span class="s1">0/52C3C10</span></span><span class="s1">&#39;</span>`,
+		`<span class="captured-note">holds values from this build's run, marked: use your own, from the output of <a href="01-a.html#` + blocks[0].ID() + `">SELECT pg_current_wal_lsn();</a></span>`,
+		`&#39;{{@here}}&#39;`, // the escaped reference, as text
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("02-b.html lacks %s", want)
+		}
+	}
+	if n := strings.Count(page, `class="captured"`); n != 1 {
+		t.Errorf("%d values marked, want 1", n)
+	}
+	if n := strings.Count(page, `class="captured-note"`); n != 1 {
+		t.Errorf("%d blocks say they hold captured values, want 1", n)
+	}
+	if !strings.Contains(files["print.html"], `<a href="#ch1-`+blocks[0].ID()+`">SELECT pg_current_wal_lsn();</a>`) {
+		t.Error("print.html does not link the capturing block within the page")
 	}
 }

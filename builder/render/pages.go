@@ -100,6 +100,11 @@ type writer struct {
 	anchors map[string]string // chapter page → its anchor in print.html
 	pages   map[string]*template.Template
 	palette palette // each node's colour
+
+	// Which blocks capture which values (capturer), found once.
+	capturesOnce sync.Once
+	order        map[*course.Block]int      // course order
+	capturedBy   map[string][]*course.Block // by name, in course order
 }
 
 func newWriter(ctx context.Context, s *Site, dir string) (*writer, error) {

@@ -35,8 +35,9 @@ type Site struct {
 	Series   map[*course.Probe]*course.Series // what each probe sampled
 	Verified Verified
 	// Expand replaces {{@name}} references (captured real values such as an
-	// LSN) in text; nil means identity. Code is expanded line by line and
-	// titles whole; in prose Expand is called with each reference alone.
+	// LSN) in text; nil means identity. Titles are expanded whole; in
+	// prose and code Expand is called with each reference alone (code
+	// marks where each value lands).
 	// Everywhere the result is shown as text, never read as Markdown or
 	// HTML (see refValues). An error is reported with the chapter file and
 	// line.

@@ -23,6 +23,12 @@
     setTimeout(function () { button.textContent = "Copy"; }, 1500);
   }
 
+  // Code holding values from the build's run (marked .captured) says so
+  // when copied: the reader's own run has other values.
+  function copied(button, code) {
+    flash(button, code.querySelector(".captured") ? "Copied: change the marked values" : "Copied");
+  }
+
   // Without the clipboard API (an insecure context, a refused permission)
   // the code is selected so that Ctrl+C copies it.
   function fallback(button, code) {
@@ -37,7 +43,7 @@
       return;
     }
     navigator.clipboard.writeText(text).then(
-      function () { flash(button, "Copied"); },
+      function () { copied(button, code); },
       function () { fallback(button, code); });
   }
 
@@ -49,7 +55,9 @@
     button.type = "button";
     button.className = "copy";
     button.textContent = "Copy";
-    button.setAttribute("aria-label", block.classList.contains("file") ? "Copy the file" : "Copy the command");
+    var label = block.classList.contains("file") ? "Copy the file" : "Copy the command";
+    if (code.querySelector(".captured")) label += " (it holds values from this build's run: use your own)";
+    button.setAttribute("aria-label", label);
     button.addEventListener("click", function () { copy(button, code); });
     head.insertBefore(button, head.querySelector(".anchor"));
   }
