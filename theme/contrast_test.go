@@ -111,11 +111,15 @@ var notDrawn = map[chroma.TokenType]bool{
 }
 
 // TestCodeContrast checks every token colour of the chroma styles against
-// the code background site.css paints under them (or the token's own,
-// where it has one of its own).
+// the code background site.css paints under them, and the background of
+// a value from the build's run (.captured, --captured-bg), or the token's
+// own, where it has one of its own.
 func TestCodeContrast(t *testing.T) {
 	light, dark := palette(t)
-	for _, c := range []struct{ style, bg string }{{LightStyle, light["code-bg"]}, {DarkStyle, dark["code-bg"]}} {
+	for _, c := range []struct{ style, bg string }{
+		{LightStyle, light["code-bg"]}, {DarkStyle, dark["code-bg"]},
+		{LightStyle, light["captured-bg"]}, {DarkStyle, dark["captured-bg"]},
+	} {
 		st := styles.Get(c.style)
 		base := st.Get(chroma.Background).Background
 		for _, tt := range st.Types() {
