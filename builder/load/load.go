@@ -35,26 +35,22 @@ var chapterName = regexp.MustCompile(`^(\d+)-([a-z0-9][a-z0-9-]*)\.md$`)
 // through coursefs, within the folder holding contentDir: a chapter that is
 // a symbolic link out of the course, or not a regular file, is an error
 // naming it.
+//
+// Every entry of contentDir is a chapter or an error naming it (Entries),
+// so that no chapter is skipped: a folder, a file named otherwise
+// (01-x.MD, 01-x.markdown, notes.md) or a folder that holds no chapter.
+// Hidden entries (names starting with ".": .DS_Store, editors' swap files,
+// .git) are not part of the course and are passed over.
 func Dir(contentDir, standDir string) (*course.Course, error) {
-	entries, err := os.ReadDir(contentDir)
+	names, err := Entries(contentDir)
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".md") {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
 	c := &course.Course{} // the title comes from the course's configuration (package config)
 	seen := map[int]string{}
 	for _, name := range names {
 		path := filepath.Join(contentDir, name)
 		m := chapterName.FindStringSubmatch(name)
-		if m == nil {
-			return nil, course.Errorf(course.Pos{File: path}, "chapter file names are NN-slug.md (lower case), got %q", name)
-		}
 		num, _ := strconv.Atoi(m[1])
 		if prev, dup := seen[num]; dup {
 			return nil, course.Errorf(course.Pos{File: path, Line: 1}, "chapter number %02d is also used by %s", num, prev)
@@ -76,9 +72,43 @@ func Dir(contentDir, standDir string) (*course.Course, error) {
 		c.Chapters = append(c.Chapters, ch)
 	}
 	if len(c.Chapters) == 0 {
-		return nil, fmt.Errorf("%s: no chapters (NN-slug.md files)", contentDir)
+		return nil, course.Errorf(course.Pos{File: contentDir}, "no chapters: the chapters' folder holds no NN-slug.md file")
 	}
 	return c, nil
+}
+
+// Entries lists the chapter files of contentDir, sorted by name: every
+// entry not hidden (see Dir) must be a file named NN-slug.md, and anything
+// else is a *course.Error naming it. A contentDir that is missing or not a
+// folder is a *course.Error too.
+func Entries(contentDir string) ([]string, error) {
+	entries, err := os.ReadDir(contentDir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, course.Errorf(course.Pos{File: contentDir}, "the chapters' folder does not exist")
+		}
+		return nil, course.Errorf(course.Pos{File: contentDir}, "cannot read the chapters' folder: %v", err)
+	}
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(contentDir, name)
+		switch {
+		case strings.HasPrefix(name, "."):
+			continue
+		case e.IsDir():
+			return nil, course.Errorf(course.Pos{File: path}, "a folder in the chapters' folder: chapters are NN-slug.md files directly in it, and nothing in a folder is read")
+		case !chapterName.MatchString(name):
+			return nil, course.Errorf(course.Pos{File: path}, "not a chapter: chapter file names are NN-slug.md (lower case), got %q", name)
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 type frontMatter struct {

@@ -194,3 +194,36 @@ func TestAnyNodeAndSQLUser(t *testing.T) {
 		t.Errorf("empty user=: %v", err)
 	}
 }
+
+// TestHiddenEntriesPassedOver: names starting with "." (.DS_Store, an
+// editor's swap file, a hidden folder) are not part of the course, while
+// the chapters beside them load.
+func TestHiddenEntriesPassedOver(t *testing.T) {
+	dir := writeArchive(t, txtar.Parse([]byte("-- content/01-a.md --\n---\ntitle: A\n---\n\ntext\n-- content/.DS_Store --\n\x00\x01\n-- content/.01-a.md.swp --\nx\n-- content/.git/HEAD --\nref\n")))
+	c, err := Dir(filepath.Join(dir, "content"), filepath.Join(dir, "stand"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Chapters) != 1 {
+		t.Fatalf("%d chapters, want 1", len(c.Chapters))
+	}
+}
+
+// TestContentFolderErrors: a missing chapters' folder and one with no
+// chapter are content errors naming the folder.
+func TestContentFolderErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, want := range map[string]string{
+		"nosuch": "nosuch: the chapters' folder does not exist",
+		".":      ".: no chapters: the chapters' folder holds no NN-slug.md file",
+	} {
+		_, err := Dir(filepath.Join(dir, name), filepath.Join(dir, "stand"))
+		ce, ok := err.(*course.Error)
+		if !ok {
+			t.Fatalf("%s: error %v is %T, want *course.Error", name, err, err)
+		}
+		if got := strings.ReplaceAll(ce.Error(), dir+string(filepath.Separator), ""); got != want && strings.ReplaceAll(got, dir, ".") != want {
+			t.Errorf("%s:\n got: %s\nwant: %s", name, got, want)
+		}
+	}
+}
