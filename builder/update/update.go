@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"replcourse/builder/course"
 	"replcourse/builder/load"
 )
@@ -274,10 +276,33 @@ func preserved(old, lines []string) []int {
 //  3. each chapter is checked once more and replaced by renaming its
 //     temporary file over it.
 //
+// Before any of that, each chapter is resolved: a chapter that is a
+// symbolic link is rewritten at its target (the link stays a link; the
+// loader has checked that the target lies inside the course, coursefs),
+// and a chapter the author may not write — no owner write permission in
+// its mode, or none for this process — is refused, with every other one
+// left as it was.
+//
 // The error is a *WriteError, which says which chapters were replaced and
 // which were left as they were. A rename that fails after another
 // succeeded leaves both kinds.
 func Write(files []File) error {
+	targets := make([]string, len(files))
+	var readOnly []string
+	for i, f := range files {
+		t, err := writable(f.Path)
+		var ro errReadOnly
+		switch {
+		case errors.As(err, &ro):
+			readOnly = append(readOnly, f.Path)
+		case err != nil:
+			return &WriteError{Path: f.Path, Err: err, Kept: paths(files)}
+		}
+		targets[i] = t
+	}
+	if len(readOnly) > 0 {
+		return &WriteError{ReadOnly: readOnly, Kept: paths(files)}
+	}
 	temps := make([]string, len(files))
 	defer func() {
 		for _, t := range temps {
@@ -287,7 +312,7 @@ func Write(files []File) error {
 		}
 	}()
 	for i, f := range files {
-		t, err := writeTemp(f.Path, f.Data)
+		t, err := writeTemp(targets[i], f.Data)
 		if err != nil {
 			return &WriteError{Path: f.Path, Err: err, Kept: paths(files)}
 		}
@@ -307,7 +332,7 @@ func Write(files []File) error {
 		var saved []string
 		if err != nil {
 			saved = []string{f.Path}
-		} else if err = rename(temps[i], f.Path); err == nil {
+		} else if err = rename(temps[i], targets[i]); err == nil {
 			temps[i] = ""
 			continue
 		}
@@ -318,6 +343,34 @@ func Write(files []File) error {
 
 // rename is os.Rename; tests replace it to make it fail.
 var rename = os.Rename
+
+// errReadOnly is a chapter the author has made read-only.
+type errReadOnly struct{ mode fs.FileMode }
+
+func (e errReadOnly) Error() string { return fmt.Sprintf("read-only (mode %04o)", e.mode.Perm()) }
+
+// writable returns the file a chapter's path names once symbolic links
+// are resolved, which must be a regular file the author may write: its
+// owner write bit set (so a chapter made read-only with chmod a-w is
+// refused even where the process could replace it, as root can), and
+// writable by this process. A chapter that is not is errReadOnly.
+func writable(path string) (string, error) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return "", err
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", target)
+	}
+	if fi.Mode().Perm()&0o200 == 0 || unix.Access(target, unix.W_OK) != nil {
+		return "", errReadOnly{fi.Mode()}
+	}
+	return target, nil
+}
 
 // writeTemp writes data to a new temporary file beside path, with the
 // mode of path, and returns its name.
@@ -375,12 +428,15 @@ type WriteError struct {
 	Saved    []string // chapters that changed on disk while the update ran
 	Replaced []string // chapters that hold their new bytes
 	Kept     []string // chapters left as they were
+	ReadOnly []string // chapters the author may not write: none was written
 }
 
 func (e *WriteError) Error() string {
 	var b strings.Builder
 	b.WriteString("update: ")
 	switch {
+	case len(e.ReadOnly) > 0:
+		fmt.Fprintf(&b, "%s %s read-only, so the update did not rewrite %s", list(e.ReadOnly), isAre(e.ReadOnly), them(e.ReadOnly))
 	case len(e.Saved) > 0:
 		fmt.Fprintf(&b, "%s changed on disk while the update ran, so the update did not overwrite %s", list(e.Saved), them(e.Saved))
 	case len(e.Replaced) == 0:
@@ -396,12 +452,22 @@ func (e *WriteError) Error() string {
 	if len(e.Saved) > 0 {
 		b.WriteString(" (run the update again on the saved chapters)")
 	}
+	if len(e.ReadOnly) > 0 {
+		b.WriteString(" (make them writable, chmod u+w, and run the update again)")
+	}
 	return b.String()
 }
 
 func (e *WriteError) Unwrap() error { return e.Err }
 
 func list(paths []string) string { return strings.Join(paths, ", ") }
+
+func isAre(paths []string) string {
+	if len(paths) == 1 {
+		return "is"
+	}
+	return "are"
+}
 
 func them(paths []string) string {
 	if len(paths) == 1 {

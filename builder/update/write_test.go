@@ -146,3 +146,51 @@ func TestWriteRenameFailingPartway(t *testing.T) {
 		t.Errorf("chapters: %s", got)
 	}
 }
+
+// TestWriteThroughLink: a chapter that is a symbolic link to a file inside
+// the course is rewritten at its target; the link stays a link.
+func TestWriteThroughLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "shared")
+	os.Mkdir(real, 0o755)
+	files := rewrite3(t, real, real, real)
+	link := filepath.Join(dir, "01-a.md")
+	if err := os.Symlink(files[0].Path, link); err != nil {
+		t.Fatal(err)
+	}
+	target := files[0].Path
+	files[0].Path = link
+	if err := Write(files[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the chapter is no longer a link: %v %v", fi.Mode(), err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != string(files[0].Data) {
+		t.Errorf("target holds\n%s\nwant the new bytes", got)
+	}
+}
+
+// TestWriteRefusesReadOnlyChapter: a chapter without write permission is
+// refused by name before any chapter is written.
+func TestWriteRefusesReadOnlyChapter(t *testing.T) {
+	dir := t.TempDir()
+	files := rewrite3(t, dir, dir, dir)
+	if err := os.Chmod(files[2].Path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	err := Write(files)
+	var we *WriteError
+	if !errors.As(err, &we) || len(we.ReadOnly) != 1 || we.ReadOnly[0] != files[2].Path || len(we.Replaced) != 0 {
+		t.Fatalf("got %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, files[2].Path+" is read-only") || !strings.Contains(msg, "no chapter was rewritten") {
+		t.Errorf("message: %s", msg)
+	}
+	if got := onDisk(t, files); got != "old old old" {
+		t.Errorf("chapters: %s", got)
+	}
+	if fi, _ := os.Stat(files[2].Path); fi.Mode().Perm() != 0o444 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+}
