@@ -160,39 +160,70 @@ func normalize(s string) string {
 }
 
 // splice replaces the expected output at span (its fence at pos) in src
-// with text. The output's lines sit between the fence lines, indented
-// like the fence.
+// with text. The output's lines sit between the fence lines behind the
+// same prefix as its first line: the fence's indentation, and the
+// markers of the blockquotes it is in ("> "), which a blank line keeps
+// too, so that it stays inside them. New lines end like the fence's line
+// (LF, CR LF or CR: CommonMark §2.1).
 func splice(src []byte, span [2]int, pos course.Pos, text string) ([]byte, error) {
 	start, end := span[0], span[1]
 	if start < 0 || end < start || end > len(src) {
 		return nil, fmt.Errorf("%s: expected output span %v is outside the file", pos, span)
 	}
-	lineStart := bytes.LastIndexByte(src[:start], '\n') + 1
-	indent := string(src[lineStart:start])
-	if strings.Trim(indent, " \t") != "" {
-		return nil, fmt.Errorf("%s: cannot rewrite an output that does not start its line", pos)
+	lineStart := bytes.LastIndexAny(src[:start], "\r\n") + 1
+	prefix := string(src[lineStart:start])
+	if start == end {
+		// An empty output: start is the closing fence's line, whose
+		// container markers and indentation the new lines take.
+		line := src[lineStart:]
+		n := 0
+		for n < len(line) && strings.IndexByte(" \t>", line[n]) >= 0 {
+			n++
+		}
+		prefix = string(line[:n])
+	}
+	if strings.Trim(prefix, " \t>") != "" {
+		return nil, fmt.Errorf("%s: cannot rewrite this output: its first line starts after %q, not after indentation or blockquote markers", pos, prefix)
 	}
 	old := string(src[lineStart:end])
-	eol := "\n"
-	if strings.Contains(old, "\r\n") || bytes.Contains(src[:start], []byte("\r\n")) {
-		eol = "\r\n"
-	}
-	body := rewrite(rawLines(old, indent), newLines(text), indent, eol)
+	body := rewrite(rawLines(old, prefix), newLines(text), prefix, lineEnding(src, lineStart))
 	out := make([]byte, 0, len(src)-len(old)+len(body))
 	out = append(append(append(out, src[:lineStart]...), body...), src[end:]...)
 	return out, nil
 }
 
+// lineEnding is the line ending that ends the line before offset
+// lineStart: "\r\n", "\r" or "\n" (the last for the file's first line).
+func lineEnding(src []byte, lineStart int) string {
+	switch {
+	case lineStart >= 2 && src[lineStart-1] == '\n' && src[lineStart-2] == '\r':
+		return "\r\n"
+	case lineStart >= 1 && src[lineStart-1] == '\r':
+		return "\r"
+	}
+	return "\n"
+}
+
 // rawLines splits an output block's text as written into lines without
-// their indentation and line end.
-func rawLines(old, indent string) []string {
-	old = strings.TrimSuffix(strings.ReplaceAll(old, "\r\n", "\n"), "\n")
+// their prefix and line end. A blank line inside a blockquote may carry
+// only the markers (">"), which count as the whole prefix.
+func rawLines(old, prefix string) []string {
+	old = strings.ReplaceAll(strings.ReplaceAll(old, "\r\n", "\n"), "\r", "\n")
+	old = strings.TrimSuffix(old, "\n")
 	if old == "" {
 		return nil
 	}
 	lines := strings.Split(old, "\n")
+	bare := strings.TrimRight(prefix, " \t")
 	for i, l := range lines {
-		lines[i] = strings.TrimPrefix(l, indent)
+		switch {
+		case strings.HasPrefix(l, prefix):
+			lines[i] = l[len(prefix):]
+		case bare != "" && strings.TrimRight(l, " \t") == bare:
+			lines[i] = ""
+		default:
+			lines[i] = strings.TrimPrefix(l, prefix)
+		}
 	}
 	return lines
 }
@@ -208,20 +239,30 @@ func newLines(text string) []string {
 // rewrite writes the new lines, each as written before when it is one of
 // the old lines up to trailing spaces, and keeps the old block's trailing
 // blank lines.
-func rewrite(old, lines []string, indent, eol string) string {
+func rewrite(old, lines []string, prefix, eol string) string {
 	keep := preserved(old, lines)
+	// A blank line keeps the blockquote markers, without trailing spaces.
+	bare := strings.TrimRight(prefix, " \t")
+	if !strings.Contains(bare, ">") {
+		bare = ""
+	}
 	var b strings.Builder
+	line := func(l string) {
+		if l != "" {
+			b.WriteString(prefix)
+		} else {
+			b.WriteString(bare)
+		}
+		b.WriteString(l + eol)
+	}
 	for i, l := range lines {
 		if keep[i] >= 0 {
 			l = old[keep[i]]
 		}
-		if l != "" {
-			b.WriteString(indent)
-		}
-		b.WriteString(l + eol)
+		line(l)
 	}
 	for k := len(old); k > 0 && strings.TrimSpace(old[k-1]) == "" && len(lines) > 0; k-- {
-		b.WriteString(old[k-1] + eol)
+		line(old[k-1])
 	}
 	return b.String()
 }

@@ -79,3 +79,37 @@ func TestOutputWithFenceIsRefused(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestSpliceCROnly: a chapter whose lines end in a lone CR (CommonMark
+// §2.1) is rewritten with CR line ends, every other byte kept.
+func TestSpliceCROnly(t *testing.T) {
+	src := strings.ReplaceAll(head+"```sh {node=primary}\necho a\n```\n\n```output\nb\nc\n```\n\nafter\n", "\n", "\r")
+	got, err := apply(t, src, "b\nd\ne\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(src, "c\r", "d\re\r", 1); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestSpliceInBlockquote: an output inside a blockquote keeps its markers
+// on every line, a blank one included, so it stays inside the quote.
+func TestSpliceInBlockquote(t *testing.T) {
+	src := head + "> Note:\n>\n> ```sh {node=primary}\n> echo a\n> ```\n>\n> ```output\n> x\n>\n> y\n> ```\n\nafter\n"
+	got, err := apply(t, src, "x\n\nz\nw\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(src, "> y\n", "> z\n> w\n", 1); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	empty := head + "> ```sh {node=primary}\n> echo a\n> ```\n>\n> ```output\n> ```\n"
+	if got, err = apply(t, empty, "a\n\nb\n"); err != nil || got != strings.Replace(empty, "> ```output\n> ```", "> ```output\n> a\n>\n> b\n> ```", 1) {
+		t.Errorf("empty block: %q %v", got, err)
+	}
+	crlf := strings.ReplaceAll(src, "\n", "\r\n")
+	if got, err = apply(t, crlf, "x\n\nz\n"); err != nil || got != strings.Replace(crlf, "> y\r\n", "> z\r\n", 1) {
+		t.Errorf("CR LF: %q %v", got, err)
+	}
+}
