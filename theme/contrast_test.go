@@ -72,7 +72,7 @@ var textPairs = [][2]string{
 	{"fg", "surface"}, {"muted", "surface"}, {"link", "surface"}, {"link-visited", "surface"}, // header, contents, block heads
 	{"code-fg", "code-bg"}, {"fg", "code-bg"},
 	{"out-label", "out-bg"}, {"fg", "out-bg"}, {"skip-label", "skip-bg"}, {"fg", "skip-bg"},
-	{"skip-label", "surface"}, // "not run: why" in a block head
+	{"skip-label", "surface"},                   // "not run: why" in a block head
 	{"badge-fg", "host"}, {"badge-fg", "muted"}, // the node palette's badges: TestNodePalette
 	{"mark-fg", "mark-bg"},
 	{"host", "bg"}, // chart mark numbers

@@ -19,52 +19,107 @@ import (
 	"replcourse/builder/course"
 )
 
-// Geometry of the drawing, in SVG user units. The plot's top and height
-// depend on the legend's rows (see layout).
+// Sizes shared by both drawings, in SVG user units, which the theme's
+// font sizes (12 and 13 px) are given in.
 const (
-	width, height    = 720, 300
-	left, right      = 72, 16
-	margin, bottom   = 16, 44
-	plotW            = width - left - right
 	legendRow        = 20 // height of a row of the legend
 	legendSwatch     = 24 // length of a legend entry's line sample
 	legendCharWidth  = 7.5
 	legendEntrySpace = 18
 )
 
+// geometry is one drawing of a chart, in SVG user units. The plot's top
+// and height depend on the legend's rows (see layout).
+type geometry struct {
+	class          string // chart-wide or chart-narrow: the theme shows one
+	width, height  int
+	left, right    int  // the plot's margins; left holds the y ticks
+	margin, bottom int  // above everything; below the plot, for the x ticks and caption
+	legendLeft     int  // where the legend's rows start
+	labelOnTop     bool // the y axis's caption above the plot, not turned along it
+	timeDivisions  int  // about how many steps the time axis has
+}
+
+func (g geometry) plotW() int { return g.width - g.left - g.right }
+
+// The two drawings. The wide one is for a column (720 units in some 600
+// to 700 px); the narrow one for a phone (320 units in 296 to 448 px,
+// 320 px screens and up), where the wide one's 12 px text would shrink
+// to 5: it keeps the text near its size, moves the y axis's caption above
+// the plot, starts the legend at the left edge and draws fewer time ticks.
+var (
+	wide   = geometry{class: "chart-wide", width: 720, height: 300, left: 72, right: 16, margin: 16, bottom: 44, legendLeft: 72, timeDivisions: 5}
+	narrow = geometry{class: "chart-narrow", width: 320, height: 320, left: 58, right: 12, margin: 8, bottom: 44, legendLeft: 8, labelOnTop: true, timeDivisions: 4}
+)
+
 // MaxLines is the most columns a probe's query may return: the theme has
 // a colour and a dash pattern for each line (chart-line-1 … chart-line-6).
 const MaxLines = 6
 
-// layout is where the plot sits: below the legend's rows, if any.
+// layout is where the plot sits in a drawing: below the y axis's caption
+// when it is on top, and below the legend's rows, if any.
 type layout struct {
+	geometry
+	labelY     float64 // baseline of the caption on top
 	top, plotH float64
 	legend     []legendEntry
 }
 
+// legendEntry is one column's line sample at (x, y) and its name, in
+// lines: a name too long for the drawing's width is cut into several.
 type legendEntry struct {
-	x, y float64
-	name string
+	x, y  float64
+	lines []string
 }
 
 // layoutOf places the legend of s's columns (none for a single column)
-// in rows across the picture's width and the plot below it.
-func layoutOf(s *course.Series) layout {
-	l := layout{top: margin}
-	if len(s.Columns) > 1 {
-		x, row := float64(left), 0
-		for _, name := range s.Columns {
-			w := legendSwatch + 6 + float64(len([]rune(name)))*legendCharWidth
-			if x > left && x+w > width-right {
-				x, row = left, row+1
-			}
-			l.legend = append(l.legend, legendEntry{x: x, y: margin + float64(row)*legendRow + legendRow/2, name: name})
-			x += w + legendEntrySpace
-		}
-		l.top = margin + float64(row+1)*legendRow + 6
+// in rows across the drawing's width and the plot below it.
+func layoutOf(s *course.Series, g geometry) layout {
+	l := layout{geometry: g, top: float64(g.margin)}
+	if g.labelOnTop {
+		l.labelY = l.top + 12
+		l.top += legendRow + 6 // clear of the top tick's label
 	}
-	l.plotH = height - l.top - bottom
+	if len(s.Columns) > 1 {
+		end := float64(g.width - g.right)
+		room := int((end - float64(g.legendLeft) - legendSwatch - 6) / legendCharWidth) // characters of a name on a row
+		x, row := float64(g.legendLeft), 0
+		for _, name := range s.Columns {
+			lines := cut(name, room)
+			w := legendSwatch + 6 + float64(len([]rune(lines[0])))*legendCharWidth
+			if x > float64(g.legendLeft) && x+w > end {
+				x, row = float64(g.legendLeft), row+1
+			}
+			l.legend = append(l.legend, legendEntry{x: x, y: l.top + float64(row)*legendRow + legendRow/2, lines: lines})
+			x += w + legendEntrySpace
+			if len(lines) > 1 { // the rest of the name takes rows of its own
+				x, row = float64(g.legendLeft), row+len(lines)
+			}
+		}
+		if x == float64(g.legendLeft) {
+			row-- // the last entry ended its row
+		}
+		l.top += float64(row+1)*legendRow + 6
+	}
+	// A legend of many rows makes the drawing taller, not the plot flat.
+	l.height = max(g.height, int(math.Ceil(l.top))+minPlotH+g.bottom)
+	l.plotH = float64(l.height) - l.top - float64(g.bottom)
 	return l
+}
+
+// minPlotH is the least height of the plot, whatever the legend takes.
+const minPlotH = 160
+
+// cut splits name into lines of at most n characters (at least one).
+func cut(name string, n int) []string {
+	r := []rune(name)
+	n = max(n, 1)
+	var lines []string
+	for len(r) > n {
+		lines = append(lines, string(r[:n]))
+		r = r[n:]
+	}
+	return append(lines, string(r))
 }
 
 // MaxValue is the largest magnitude a chart draws: 2^53, the largest
@@ -125,18 +180,25 @@ func of(s *course.Series, i int) string {
 	return fmt.Sprintf(" (column %s)", s.Columns[i])
 }
 
-// SVG returns the chart of s as an inline <svg> element. id must be unique
-// in the page; it ties the title and description to the image. A series
-// Check rejects is an error: no picture is drawn of values it cannot place.
+// SVG returns the chart of s as two inline <svg> elements, of which the
+// theme shows one by the width of the screen: a wide drawing (class
+// "chart chart-wide", ids id-t and id-d for its title and description)
+// and a narrow one for phones ("chart chart-narrow", ids id-narrow-t and
+// id-narrow-d). id must be unique in the page. A series Check rejects is
+// an error: no picture is drawn of values it cannot place.
 func SVG(s *course.Series, id string) (string, error) {
 	if err := Check(s); err != nil {
 		return "", err
 	}
+	return draw(s, id, wide) + draw(s, id+"-narrow", narrow), nil
+}
+
+func draw(s *course.Series, id string, g geometry) string {
 	xMax := xRange(s)
-	l := layoutOf(s)
+	l := layoutOf(s, g)
 	y := yScaleOf(s)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, width, height, id, id)
+	fmt.Fprintf(&b, `<svg class="chart %s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, l.class, l.width, l.height, id, id)
 	fmt.Fprintf(&b, `<title id="%s-t">%s over time</title>`, id, html.EscapeString(label(s)))
 	fmt.Fprintf(&b, `<desc id="%s-d">%s</desc>`, id, html.EscapeString(Describe(s)))
 	legend(&b, l)
@@ -145,7 +207,7 @@ func SVG(s *course.Series, id string) (string, error) {
 	marks(&b, s, xMax, l)
 	lines(&b, s, xMax, y, l)
 	b.WriteString(`</svg>`)
-	return b.String(), nil
+	return b.String()
 }
 
 // Describe summarises the series in words, for the image's description:
@@ -289,8 +351,8 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
-func px(t time.Duration, xMax time.Duration) float64 {
-	return left + float64(t)/float64(xMax)*plotW
+func (l layout) px(t time.Duration, xMax time.Duration) float64 {
+	return float64(l.left) + float64(t)/float64(xMax)*float64(l.plotW())
 }
 
 func py(v float64, y yScale, l layout) float64 {
@@ -303,8 +365,10 @@ func legend(b *strings.Builder, l layout) {
 	for i, e := range l.legend {
 		fmt.Fprintf(b, `<line class="chart-line chart-line-%d" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`,
 			i+1, e.x, e.y, e.x+legendSwatch, e.y)
-		fmt.Fprintf(b, `<text class="chart-legend-name" x="%.1f" y="%.1f" dominant-baseline="middle">%s</text>`,
-			e.x+legendSwatch+6, e.y, html.EscapeString(e.name))
+		for j, line := range e.lines {
+			fmt.Fprintf(b, `<text class="chart-legend-name" x="%.1f" y="%.1f" dominant-baseline="middle">%s</text>`,
+				e.x+legendSwatch+6, e.y+float64(j)*legendRow, html.EscapeString(line))
+		}
 	}
 }
 
@@ -315,8 +379,12 @@ func yAxis(b *strings.Builder, s *course.Series, y yScale, l layout) {
 	for k := first; k <= last && k-first < maxTicks; k++ {
 		v := float64(k) * y.step
 		at := py(v, y, l)
-		fmt.Fprintf(b, `<line class="chart-grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, at, width-right, at)
-		fmt.Fprintf(b, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, at, format(s, v))
+		fmt.Fprintf(b, `<line class="chart-grid" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, l.left, at, l.width-l.right, at)
+		fmt.Fprintf(b, `<text class="chart-tick" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, l.left-6, at, format(s, v))
+	}
+	if l.labelOnTop {
+		fmt.Fprintf(b, `<text class="chart-label" x="%d" y="%.1f">%s</text>`, l.legendLeft, l.labelY, html.EscapeString(label(s)))
+		return
 	}
 	mid := l.top + l.plotH/2
 	fmt.Fprintf(b, `<text class="chart-label" x="14" y="%.1f" text-anchor="middle" transform="rotate(-90 14 %.1f)">%s</text>`,
@@ -327,19 +395,30 @@ func yAxis(b *strings.Builder, s *course.Series, y yScale, l layout) {
 // a sample is negative) and a label every round number of seconds.
 func xAxis(b *strings.Builder, xMax time.Duration, y yScale, l layout) {
 	at := py(0, y, l)
-	fmt.Fprintf(b, `<line class="chart-axis" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, at, width-right, at)
+	fmt.Fprintf(b, `<line class="chart-axis" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, l.left, at, l.width-l.right, at)
 	span := xMax.Seconds()
-	step := niceCeil(span / 5)
+	step := niceCeil(span / float64(l.timeDivisions))
 	for i := 0; i < maxTicks; i++ {
 		t := float64(i) * step
 		if t > span+1e-9 {
 			break
 		}
-		x := px(time.Duration(t*float64(time.Second)), xMax)
-		fmt.Fprintf(b, `<text class="chart-tick" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x, l.top+l.plotH+16, trimFloat(t)+" s")
+		x := l.px(time.Duration(t*float64(time.Second)), xMax)
+		text := trimFloat(t) + " s"
+		// A label centred on the last tick may reach past the edge: it
+		// then ends at the tick.
+		anchor := "middle"
+		if x+float64(len(text))*tickCharWidth/2 > float64(l.width) {
+			anchor = "end"
+		}
+		fmt.Fprintf(b, `<text class="chart-tick" x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x, l.top+l.plotH+16, anchor, text)
 	}
-	fmt.Fprintf(b, `<text class="chart-label" x="%d" y="%d" text-anchor="middle">time since the first sampled block</text>`, left+plotW/2, height-6)
+	fmt.Fprintf(b, `<text class="chart-label" x="%d" y="%d" text-anchor="middle">time since the first sampled block</text>`, l.left+l.plotW()/2, l.height-6)
 }
+
+// tickCharWidth bounds the width of a character of a tick's or a mark's
+// label (12 px digits of the system fonts are about 7 units wide).
+const tickCharWidth = 7.5
 
 // markLabelWidth is room for a mark's number; a number that would touch
 // the one before it goes one line lower, up to maxMarkRows lines.
@@ -351,7 +430,7 @@ const (
 func marks(b *strings.Builder, s *course.Series, xMax time.Duration, l layout) {
 	lastX, row := math.Inf(-1), 0
 	for i, m := range s.Marks {
-		x := px(m.T, xMax)
+		x := l.px(m.T, xMax)
 		if x-lastX < markLabelWidth {
 			row = (row + 1) % maxMarkRows
 		} else {
@@ -359,7 +438,12 @@ func marks(b *strings.Builder, s *course.Series, xMax time.Duration, l layout) {
 		}
 		lastX = x
 		fmt.Fprintf(b, `<line class="chart-mark" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, x, l.top, x, l.top+l.plotH)
-		fmt.Fprintf(b, `<text class="chart-mark-label" x="%.1f" y="%.1f" text-anchor="start">%d</text>`, x+3, l.top+10+float64(row)*12, i+1)
+		// A number that would reach past the edge goes left of its line.
+		at, anchor := x+3, "start"
+		if at+float64(len(strconv.Itoa(i+1)))*tickCharWidth > float64(l.width) {
+			at, anchor = x-3, "end"
+		}
+		fmt.Fprintf(b, `<text class="chart-mark-label" x="%.1f" y="%.1f" text-anchor="%s">%d</text>`, at, l.top+10+float64(row)*12, anchor, i+1)
 	}
 }
 
@@ -375,7 +459,7 @@ func lines(b *strings.Builder, s *course.Series, xMax time.Duration, y yScale, l
 			if j > 0 {
 				b.WriteByte(' ')
 			}
-			fmt.Fprintf(b, "%.1f,%.1f", px(p.T, xMax), py(p.V[i], y, l))
+			fmt.Fprintf(b, "%.1f,%.1f", l.px(p.T, xMax), py(p.V[i], y, l))
 		}
 		b.WriteString(`"/>`)
 	}

@@ -26,18 +26,32 @@ func series() *course.Series {
 	}
 }
 
+// drawings splits what SVG returns into its <svg> elements: the wide
+// drawing, then the narrow one.
+func drawings(t *testing.T, svg string) []string {
+	t.Helper()
+	parts := strings.SplitAfter(svg, "</svg>")
+	if len(parts) != 3 || parts[2] != "" || !strings.HasPrefix(parts[0], `<svg class="chart chart-wide"`) || !strings.HasPrefix(parts[1], `<svg class="chart chart-narrow"`) {
+		t.Fatalf("not a wide and a narrow drawing: %.200s", svg)
+	}
+	return parts[:2]
+}
+
 func TestSVGIsWellFormedAndLabelled(t *testing.T) {
 	svg, err := SVG(series(), "lag-chart")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
-		t.Fatalf("not well-formed XML: %v", err)
-	}
-	for _, want := range []string{`role="img"`, `<title id="lag-chart-t">replay lag (bytes) over time</title>`,
-		"peak 9 MiB at 0.3 s", "10 MiB", "0.5 s", `class="chart-mark"`, "time since the first sampled block"} {
-		if !strings.Contains(svg, want) {
-			t.Errorf("SVG lacks %q", want)
+	for i, d := range drawings(t, svg) {
+		if err := xml.Unmarshal([]byte(d), new(struct{})); err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+		id := []string{"lag-chart", "lag-chart-narrow"}[i]
+		for _, want := range []string{`role="img"`, `<title id="` + id + `-t">replay lag (bytes) over time</title>`, `aria-labelledby="` + id + `-t ` + id + `-d"`,
+			"peak 9 MiB at 0.3 s", "10 MiB", "0.4 s", `class="chart-mark"`, "time since the first sampled block", ">replay lag (bytes)</text>"} {
+			if !strings.Contains(d, want) {
+				t.Errorf("drawing %d lacks %q", i, want)
+			}
 		}
 	}
 	if strings.Contains(svg, "style=") {
@@ -149,23 +163,29 @@ func TestEveryDrawableSeriesIsFinite(t *testing.T) {
 				t.Errorf("%s %v: %v", lbl, vs, err)
 				continue
 			}
-			if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
-				t.Errorf("%s %v: not well-formed: %v", lbl, vs, err)
-			}
-			if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
-				t.Errorf("%s %v: NaN or Inf in the chart: %s", lbl, vs, svg)
-			}
-			if n := strings.Count(svg, `class="chart-tick"`); n > 2*maxTicks {
-				t.Errorf("%s %v: %d ticks", lbl, vs, n)
-			}
-			for _, m := range coord.FindAllStringSubmatch(svg, -1) {
-				for _, f := range strings.FieldsFunc(m[1]+" "+m[2], func(r rune) bool { return r == ' ' || r == ',' }) {
-					var c float64
-					if _, err := fmt.Sscan(f, &c); err != nil {
-						t.Fatalf("%s %v: coordinate %q: %v", lbl, vs, f, err)
-					}
-					if c < 0 || c > width {
-						t.Errorf("%s %v: coordinate %v outside the picture", lbl, vs, c)
+			for _, svg := range drawings(t, svg) {
+				if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
+					t.Errorf("%s %v: not well-formed: %v", lbl, vs, err)
+				}
+				if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+					t.Errorf("%s %v: NaN or Inf in the chart: %s", lbl, vs, svg)
+				}
+				if n := strings.Count(svg, `class="chart-tick"`); n > 2*maxTicks {
+					t.Errorf("%s %v: %d ticks", lbl, vs, n)
+				}
+				w := float64(wide.width)
+				if strings.Contains(svg, "chart-narrow") {
+					w = float64(narrow.width)
+				}
+				for _, m := range coord.FindAllStringSubmatch(svg, -1) {
+					for _, f := range strings.FieldsFunc(m[1]+" "+m[2], func(r rune) bool { return r == ' ' || r == ',' }) {
+						var c float64
+						if _, err := fmt.Sscan(f, &c); err != nil {
+							t.Fatalf("%s %v: coordinate %q: %v", lbl, vs, f, err)
+						}
+						if c < 0 || c > w {
+							t.Errorf("%s %v: coordinate %v outside the picture", lbl, vs, c)
+						}
 					}
 				}
 			}
@@ -204,48 +224,55 @@ func lagStages() *course.Series {
 // TestSeveralColumnsDrawOneLineEach: each column is its own line, in its
 // own colour class, named in a legend above the plot, on one shared axis.
 func TestSeveralColumnsDrawOneLineEach(t *testing.T) {
-	svg, err := SVG(lagStages(), "c")
+	both, err := SVG(lagStages(), "c")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
-		t.Fatalf("not well-formed XML: %v", err)
-	}
-	if n := strings.Count(svg, "<polyline"); n != 4 {
-		t.Errorf("%d lines for 4 columns", n)
-	}
-	for i, name := range []string{"sent", "write", "flush", "replay"} {
-		if !strings.Contains(svg, fmt.Sprintf(`<polyline class="chart-line chart-line-%d"`, i+1)) {
-			t.Errorf("no line of class chart-line-%d", i+1)
+	for _, svg := range drawings(t, both) {
+		if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
 		}
-		if !regexp.MustCompile(`<text class="chart-legend-name"[^>]*>` + name + `</text>`).MatchString(svg) {
-			t.Errorf("the legend does not name %s", name)
+		if n := strings.Count(svg, "<polyline"); n != 4 {
+			t.Errorf("%d lines for 4 columns", n)
 		}
-	}
-	// One axis: the largest value of any column sets it.
-	if !strings.Contains(svg, ">3 MiB<") {
-		t.Error("the axis does not reach the largest column's peak")
+		for i, name := range []string{"sent", "write", "flush", "replay"} {
+			if !strings.Contains(svg, fmt.Sprintf(`<polyline class="chart-line chart-line-%d"`, i+1)) {
+				t.Errorf("no line of class chart-line-%d", i+1)
+			}
+			if !regexp.MustCompile(`<text class="chart-legend-name"[^>]*>` + name + `</text>`).MatchString(svg) {
+				t.Errorf("the legend does not name %s", name)
+			}
+		}
+		// One axis: the largest value of any column sets it.
+		if !strings.Contains(svg, ">3 MiB<") {
+			t.Error("the axis does not reach the largest column's peak")
+		}
 	}
 	want := "3 samples over 1 s; sent: peak 0 B at 0 s, last 0 B; write: peak 8 KiB at 0.5 s, last 0 B; flush: peak 8 KiB at 0.5 s, last 0 B; replay: peak 3 MiB at 0.5 s, last 0 B."
 	if got := Describe(lagStages()); got != want {
 		t.Errorf("description\n got %s\nwant %s", got, want)
 	}
-	// The legend sits above the plot: every legend entry above the top grid line.
-	l := layoutOf(lagStages())
-	for _, e := range l.legend {
-		if e.y >= l.top {
-			t.Errorf("legend entry %s at y=%v, inside the plot starting at %v", e.name, e.y, l.top)
+	// The legend sits above the plot: every legend entry above the top grid
+	// line, in both drawings.
+	for _, g := range []geometry{wide, narrow} {
+		l := layoutOf(lagStages(), g)
+		for _, e := range l.legend {
+			if e.y >= l.top {
+				t.Errorf("%s: legend entry %s at y=%v, inside the plot starting at %v", g.class, e.lines, e.y, l.top)
+			}
 		}
 	}
 }
 
 func TestOneColumnHasNoLegend(t *testing.T) {
-	svg, err := SVG(series(), "c")
+	both, err := SVG(series(), "c")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(svg, "chart-legend-name") || strings.Count(svg, "<polyline") != 1 {
-		t.Errorf("a one-column chart with a legend or other than one line: %s", svg)
+	for _, svg := range drawings(t, both) {
+		if strings.Contains(svg, "chart-legend-name") || strings.Count(svg, "<polyline") != 1 {
+			t.Errorf("a one-column chart with a legend or other than one line: %s", svg)
+		}
 	}
 	if strings.Contains(Describe(series()), "pg_wal_lsn_diff") {
 		t.Error("a one-column description names its column")
@@ -264,17 +291,31 @@ func TestLongColumnNamesWrapTheLegend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := layoutOf(s)
-	for _, e := range l.legend {
-		if end := e.x + legendSwatch + 6 + 63*legendCharWidth; end > width {
-			t.Errorf("legend entry ends at %v, past the picture's %d", end, width)
+	for _, g := range []geometry{wide, narrow} {
+		l := layoutOf(s, g)
+		bottom := 0.0
+		for i, e := range l.legend {
+			if strings.Join(e.lines, "") != s.Columns[i] {
+				t.Errorf("%s: legend entry %d reads %q", g.class, i, e.lines)
+			}
+			for j, line := range e.lines {
+				if end := e.x + legendSwatch + 6 + float64(len(line))*legendCharWidth; end > float64(g.width-g.right) {
+					t.Errorf("%s: legend entry %d ends at %v, past the picture's %d", g.class, i, end, g.width)
+				}
+				bottom = max(bottom, e.y+float64(j)*legendRow)
+			}
+		}
+		if bottom >= l.top {
+			t.Errorf("%s: the legend reaches y=%v, into the plot at %v", g.class, bottom, l.top)
+		}
+		if l.plotH < minPlotH {
+			t.Errorf("%s: the legend leaves a plot %v high", g.class, l.plotH)
 		}
 	}
-	if l.plotH < height/3 {
-		t.Errorf("the legend leaves a plot %v high", l.plotH)
-	}
-	if strings.Count(svg, "<polyline") != MaxLines {
-		t.Error("not one line per column")
+	for _, d := range drawings(t, svg) {
+		if strings.Count(d, "<polyline") != MaxLines {
+			t.Error("not one line per column")
+		}
 	}
 }
 
@@ -308,10 +349,16 @@ func TestCloseMarksDoNotOverlap(t *testing.T) {
 	s := series()
 	b := &course.Block{Code: "SELECT 1;"}
 	s.Marks = []course.Mark{{T: 0, Block: b}, {T: time.Millisecond, Block: b}, {T: 2 * time.Millisecond, Block: b}, {T: 400 * time.Millisecond, Block: b}}
-	svg, err := SVG(s, "c")
+	both, err := SVG(s, "c")
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, svg := range drawings(t, both) {
+		closeMarks(t, svg)
+	}
+}
+
+func closeMarks(t *testing.T, svg string) {
 	label := regexp.MustCompile(`<text class="chart-mark-label" x="([0-9.]+)" y="([0-9.]+)"[^>]*>(\d+)</text>`)
 	type pos struct{ x, y float64 }
 	var seen []pos

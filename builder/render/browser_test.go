@@ -234,6 +234,8 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("PagesOfflineLightAndDark", func(t *testing.T) { testPages(t, browser, s) })
 	t.Run("PhoneWidth", func(t *testing.T) { testPhone(t, browser, s) })
+	t.Run("NarrowFiguresAreWhole", func(t *testing.T) { testNarrowFigures(t, browser, s) })
+	t.Run("ContentsWrapLongWords", func(t *testing.T) { testContentsWrap(t, browser, s) })
 	t.Run("CSPAllowsOwnFilesOnly", func(t *testing.T) { testCSP(t, browser, s) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, browser, s) })
 	t.Run("CopyCopiesTheCommandOnly", func(t *testing.T) { testCopy(t, browser, s) })

@@ -101,19 +101,33 @@ func fixtureSite(t *testing.T) *Site {
 	return s
 }
 
+// fixtureColumns are the columns of the fixture's probes that return
+// several (the stages of the pipeline, as a real course samples them);
+// any other probe returns one.
+var fixtureColumns = map[string][]string{
+	"stages": {"sent_lag_bytes", "write_lag_bytes", "flush_lag_bytes", "replay_lag_bytes"},
+}
+
 // sampled adds a mark for b, and a burst of lag after it, to its probe's
-// series.
+// series: the later a stage, the more it lags.
 func sampled(series map[*course.Probe]*course.Series, b *course.Block) {
 	sr := series[b.Sample]
 	if sr == nil {
-		sr = &course.Series{Probe: b.Sample, Columns: []string{"v"}}
+		cols := fixtureColumns[b.Sample.Name]
+		if cols == nil {
+			cols = []string{"v"}
+		}
+		sr = &course.Series{Probe: b.Sample, Columns: cols}
 		series[b.Sample] = sr
 	}
 	start := time.Duration(len(sr.Points)) * b.Sample.Every
 	sr.Marks = append(sr.Marks, course.Mark{T: start, Block: b})
 	for i := range 40 {
-		v := float64((20-absInt(i-20))*(20-absInt(i-20))) * 9000
-		sr.Points = append(sr.Points, course.Point{T: start + time.Duration(i)*b.Sample.Every, V: []float64{v}})
+		v := make([]float64, len(sr.Columns))
+		for c := range v {
+			v[c] = float64((20-absInt(i-20))*(20-absInt(i-20))) * 9000 * float64(c+1) / float64(len(v))
+		}
+		sr.Points = append(sr.Points, course.Point{T: start + time.Duration(i)*b.Sample.Every, V: v})
 	}
 }
 
