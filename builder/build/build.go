@@ -152,14 +152,36 @@ func CheckOutputs(cfg Config) error {
 	if cfg.Record == "" {
 		return nil
 	}
-	rec := canonical(cfg.Record)
-	for name, dir := range cfg.sources() {
-		if within(rec, canonical(dir)) {
-			return refuse("-record", cfg.Record, "lies in the course's sources (%s); the record is kept beside them, never among them", name)
-		}
+	if err := CheckOutputFile(cfg, "-record", cfg.Record); err != nil {
+		return err
 	}
 	if err := record.IsRecord(cfg.Record); err != nil {
 		return refuse("-record", cfg.Record, "%v; refusing to write over it (give a record file, a new path, or none)", err)
+	}
+	return nil
+}
+
+// CheckOutputFile refuses, with an *OutputError for flag, a file the
+// builder writes (the record, a JUnit report) at path when path lies in
+// the course's sources — content/, stand/ (the folders course.yaml names)
+// or theme/ — where it would become part of the course (a file in stand/
+// is in the record's key, so every later build would run again), or in
+// the public directory, which a build replaces. Paths are compared after
+// resolving symbolic links. What may be written over at path is the
+// caller's to check.
+func CheckOutputFile(cfg Config, flag, path string) error {
+	cfg, err := cfg.withCourse()
+	if err != nil {
+		return err
+	}
+	p := canonical(path)
+	for name, dir := range cfg.sources() {
+		if within(p, canonical(dir)) {
+			return &OutputError{Flag: flag, Path: path, Msg: fmt.Sprintf("lies in the course's sources (%s); the builder's files are kept beside them, never among them", name)}
+		}
+	}
+	if within(p, canonical(cfg.publicDir())) {
+		return &OutputError{Flag: flag, Path: path, Msg: "lies in the public directory, which every build replaces"}
 	}
 	return nil
 }

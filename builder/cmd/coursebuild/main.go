@@ -195,7 +195,7 @@ func terminal(w io.Writer) (bool, int) {
 func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	switch o.cmd {
 	case "build":
-		if err := checkJUnit(o.junit); err != nil {
+		if err := checkJUnit(o.cfg, o.junit); err != nil {
 			return err
 		}
 		out, err := build.Build(ctx, o.cfg)
@@ -245,12 +245,17 @@ type usageError string
 
 func (e usageError) Error() string { return string(e) }
 
-// checkJUnit refuses a -junit path the report must not be written over:
-// anything but nothing, an empty file or an XML file of <testsuites>, so
-// that a mistyped path cannot replace a chapter.
-func checkJUnit(path string) error {
+// checkJUnit refuses a -junit path the report must not be written to:
+// one in the course's sources or the public directory, refused as -record
+// is (build.CheckOutputFile), and anything but nothing, an empty file or
+// an XML file of <testsuites>, so that a mistyped path cannot replace a
+// chapter.
+func checkJUnit(cfg build.Config, path string) error {
 	if path == "" {
 		return nil
+	}
+	if err := build.CheckOutputFile(cfg, "-junit", path); err != nil {
+		return err
 	}
 	data, err := coursefs.ReadRegular(path)
 	switch {

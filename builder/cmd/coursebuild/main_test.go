@@ -194,6 +194,16 @@ func TestRefusedOutputsExit2(t *testing.T) {
 		}, "-record " + "CHAPTER: lies in the course's sources (content/)"},
 		{"junit chapter", func(root string) []string {
 			return []string{"build", "-junit", filepath.Join(root, "content", "01-preview.md")}
+		}, "-junit CHAPTER: lies in the course's sources (content/)"},
+		{"junit new in content", func(root string) []string {
+			return []string{"build", "-junit", filepath.Join(root, "content", "new.xml")}
+		}, "lies in the course's sources (content/)"},
+		{"junit new in stand", func(root string) []string { return []string{"build", "-junit", "stand/new.xml"} }, "-junit stand/new.xml: lies in the course's sources (stand/)"},
+		{"junit in public", func(root string) []string {
+			return []string{"build", "-junit", filepath.Join(root, "public", "junit.xml")}
+		}, "lies in the public directory"},
+		{"junit not a report", func(root string) []string {
+			return []string{"build", "-junit", filepath.Join(root, "course.yaml")}
 		}, "is not a JUnit report (<testsuites>); refusing to write over it"},
 		{"serve public content", func(root string) []string {
 			return []string{"serve", "-port", "0", "-public", filepath.Join(root, "content")}
@@ -220,6 +230,11 @@ func TestRefusedOutputsExit2(t *testing.T) {
 			for name, data := range before {
 				if after[name] != data {
 					t.Errorf("%s was changed or deleted", name)
+				}
+			}
+			for name := range after {
+				if _, ok := before[name]; !ok {
+					t.Errorf("%s was created", name)
 				}
 			}
 		})
