@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // SetClient gives the session a way to run the node's own psql, which the
@@ -79,13 +80,22 @@ func (m expandedMode) String() string {
 	return "off"
 }
 
-// quoteArg writes a lexed argument back so that psql reads it the same,
-// from -c or as a line of its input: single-quoted, with quotes doubled
-// and backslashes, newlines and carriage returns escaped (psql decodes \n
-// and \r in a quoted meta-command argument), when it holds anything but
-// plain characters.
+// quoteArg writes a lexed argument back so that psql's meta-command lexer
+// (psqlscanslash.l) reads it as the same value, from -c or as a line of its
+// input. Anything but ASCII letters, digits, "_", "." and "*" goes in single
+// quotes, inside which only a quote and a backslash are special: quotes are
+// doubled, backslashes escaped, and newlines and carriage returns written
+// \n and \r (psql decodes those in a quoted argument), so that a double
+// quote, backquote, colon, blank or non-ASCII byte reaches psql as typed
+// rather than opening a quoted identifier, a shell command or a variable
+// reference.
 func quoteArg(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\n\r\f\v'\\:`") {
+	plain := a != ""
+	for i := 0; i < len(a) && plain; i++ {
+		c := a[i]
+		plain = c < utf8.RuneSelf && (isIdentStart(c) || isDigit(c) || c == '.' || c == '*')
+	}
+	if plain {
 		return a
 	}
 	return "'" + strings.NewReplacer(`'`, `''`, `\`, `\\`, "\n", `\n`, "\r", `\r`).Replace(a) + "'"

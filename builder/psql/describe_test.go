@@ -28,6 +28,22 @@ func TestDescribeArguments(t *testing.T) {
 	}
 }
 
+// TestDescribeArgumentsRoundTrip wants every argument value, re-quoted for
+// the node's psql, to be lexed by psql's rules back to exactly that value
+// (with variables set, so that a colon would be substituted).
+func TestDescribeArgumentsRoundTrip(t *testing.T) {
+	vars := map[string]string{"v": "x", "DBNAME": "app"}
+	for _, v := range []string{`we"ird`, `"we""ird"`, `"open`, "a`date`b", "`", ":v", `:'v'`, `:"v"`, "a:v", ":DBNAME",
+		"it's", `back\slash\`, `\n`, "two words", " lead", "tab\there", "new\nline", "cr\r", "ünï", "日本",
+		"a|b", "(a)", "[ab]", "a$b", "a?b", "-", "+", "''", `""`, "x''y", "public.*", "UPPER", "%_"} {
+		q := quoteArg(v)
+		got, err := lexArgs(q, vars)
+		if err != nil || len(got) != 1 || got[0] != v {
+			t.Errorf("quoteArg(%q) = %s, which psql reads as %q (%v)", v, q, got, err)
+		}
+	}
+}
+
 // fakePsql is a Program that answers the lines a Resident sends as psql
 // does: \echo prints its words; \set, \pset and the set_config query print
 // nothing; any other line goes to reply, which says what it prints and

@@ -225,7 +225,10 @@ func lexArgs(text string, vars map[string]string) ([]string, error) {
 				return nil, err
 			}
 		}
-		args = append(args, b.String())
+		// psql hands arguments on as C strings: an escaped NUL (\x00,
+		// \0) ends the value.
+		a, _, _ := strings.Cut(b.String(), "\x00")
+		args = append(args, a)
 	}
 }
 

@@ -452,19 +452,24 @@ func (s *scanner) backslash() {
 }
 
 // metaArgsEnd finds where a meta-command's arguments starting at i end: at
-// the end of the line or at a backslash outside quotes (the next command).
+// the end of the line, even inside quotes, or at a backslash outside quotes
+// (the next command).
 func metaArgsEnd(src string, i int) int {
 	var quote byte
 	for ; i < len(src); i++ {
 		c := src[i]
 		switch {
-		case quote == '\'' && c == '\\':
+		case c == '\n':
+			// psql lexes a meta-command within its line of input: a
+			// quote left open there is unterminated, not continued.
+			return i
+		case quote == '\'' && c == '\\' && i+1 < len(src) && src[i+1] != '\n':
 			i++ // an escape such as \' inside a quoted argument
 		case quote != 0:
 			if c == quote {
 				quote = 0
 			}
-		case c == '\n' || c == '\\':
+		case c == '\\':
 			return i
 		case c == '\'' || c == '"' || c == '`':
 			quote = c

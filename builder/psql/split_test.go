@@ -81,6 +81,8 @@ func TestCheck(t *testing.T) {
 		{"special variable", "\\set ON_ERROR_STOP 1\n", `line 1: psql variable ON_ERROR_STOP changes how psql itself behaves`},
 		{"invalid variable name", "\\set a-b 1\n", `line 1: invalid variable name: "a-b"`},
 		{"backquote", "\\echo `date`\n", "line 1: psql meta-command \\echo: backquoted shell commands are not supported"},
+		{"argument quote open at the end of its line", "\\dt \"we\"ird\"\nSELECT \"x\";\n", `line 1: psql meta-command \dt: unterminated quoted identifier`},
+		{"argument string open at the end of its line", "\\echo 'a\\\nSELECT 'x';\n", `line 1: psql meta-command \echo: unterminated quoted string`},
 		{"set without a name", "\\set\n", `line 1: psql meta-command \set needs a variable name`},
 		{"g with a file", "SELECT 1 \\g /tmp/out\n", `line 1: psql meta-command \g takes no arguments here`},
 		{"copy from stdin is fine", "SELECT 1;\nCOPY t (a) FROM STDIN;\n1\n\\.\n", ""},
@@ -178,6 +180,7 @@ func TestLexArgs(t *testing.T) {
 		{`'tab\there' '\101\x42'`, []string{"tab\there", "AB"}},
 		{`:v :'v' :"id" :'b' :unset :'unset'`, []string{"it's", `'it''s'`, `"My ""T"""`, ` E'a\\b'`, ":unset", ":'unset'"}},
 		{`x:v`, []string{"xit's"}},
+		{`'a\x00b' '\0' c`, []string{"a", "", "c"}},
 	}
 	for _, tt := range tests {
 		got, err := lexArgs(tt.in, vars)
