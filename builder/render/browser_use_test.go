@@ -261,6 +261,10 @@ type printFacts struct {
 	Outputs     int      `json:"outputs"`
 	OutputsSeen int      `json:"outputsSeen"`
 	H1          int      `json:"h1"`
+	Charts      int      `json:"charts"`
+	ChartsWide  int      `json:"chartsWide"` // charts showing their wide drawing, and only it
+	Captured    int      `json:"captured"`
+	Marked      int      `json:"marked"` // values from the build's run still marked on paper
 }
 
 const printFactsJS = `(() => {
@@ -275,6 +279,10 @@ const printFactsJS = `(() => {
     outputs: all(".output").length,
     outputsSeen: all(".output").filter(shown).length,
     h1: all("h1").length,
+    charts: all("figure.chart-figure").length,
+    chartsWide: all("figure.chart-figure").filter(f => [...f.querySelectorAll("svg")].filter(shown).map(e => e.getAttribute("class")).join() === "chart chart-wide").length,
+    captured: all(".captured").length,
+    marked: all(".captured").filter(e => getComputedStyle(e).borderBottomStyle === "dotted").length,
   };
 })()`
 
@@ -303,6 +311,12 @@ func testPrint(t *testing.T, browser context.Context, s *browserSite) {
 	}
 	if f.Pre == 0 || f.Wrapping != f.Pre || f.Outputs == 0 || f.OutputsSeen != f.Outputs {
 		t.Errorf("in print: %d of %d code panels wrap, %d of %d outputs shown", f.Wrapping, f.Pre, f.OutputsSeen, f.Outputs)
+	}
+	if f.Charts == 0 || f.ChartsWide != f.Charts {
+		t.Errorf("in print, %d of %d charts show their wide drawing alone", f.ChartsWide, f.Charts)
+	}
+	if f.Captured == 0 || f.Marked != f.Captured {
+		t.Errorf("in print, %d of %d values from the build's run are marked", f.Marked, f.Captured)
 	}
 	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4)))
 	if err != nil {

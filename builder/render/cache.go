@@ -6,7 +6,8 @@ import (
 )
 
 // Cache holds highlighted code by content: the key is the SHA-256 of the
-// lexer name and the code, the value the HTML chroma made of it. A build
+// lexer name, the code and the marks on captured values in it, the value
+// the HTML made of them. A build
 // that shows the same code again (most blocks, when one chapter changes)
 // takes the HTML from here instead of running the lexer.
 //
