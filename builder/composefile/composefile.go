@@ -43,6 +43,10 @@ type Model struct {
 	// stand: the file's name:, else its folder's name, normalized.
 	Name     string
 	Services []*Service // in name order
+
+	abs string            // File, absolute
+	src []byte            // File's text as read
+	env map[string]string // the environment it is interpolated with
 }
 
 // Service is one service of the compose file: a node blocks can name.
@@ -215,37 +219,86 @@ func dotEnv(root, file string) (map[string]string, error) {
 }
 
 // Parse reads src, the text of the compose file at file (its folder is
-// the project's working directory), interpolated with env.
+// the project's working directory and the stand folder: every file the
+// compose file makes the stand read must lie in it, see paths.go),
+// interpolated with env.
 func Parse(ctx context.Context, file string, src []byte, env map[string]string) (*Model, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, course.Errorf(course.Pos{File: file}, "%v", err)
+	}
+	m := &Model{File: file, abs: abs, src: slices.Clone(src), env: maps.Clone(env)}
 	var tree yaml.Node
 	// The loader reports syntax errors itself; the tree only locates
 	// other errors and each service's line, so a failure here is left to
 	// the loader's message.
 	_ = yaml.Unmarshal(src, &tree)
-	abs, err := filepath.Abs(file)
+	p, err := m.load(ctx, &tree, "", []string{"*"})
 	if err != nil {
-		return nil, course.Errorf(course.Pos{File: file}, "%v", err)
+		return nil, err
 	}
-	dir := filepath.Dir(abs)
-	details := types.ConfigDetails{
-		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: abs, Content: src}},
-		Environment: types.Mapping(env),
-	}
-	p, err := loader.LoadWithContext(ctx, details, func(o *loader.Options) {
-		o.SetProjectName(loader.NormalizeProjectName(filepath.Base(dir)), false)
-		o.Profiles = []string{"*"}
-		// Paths stay as written: nothing here opens them.
-		o.ResolvePaths = false
-	})
-	if err != nil {
-		return nil, locate(file, abs, &tree, err)
-	}
-	m := &Model{File: file, Name: p.Name}
+	m.Name = p.Name
 	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		m.Services = append(m.Services, service(p.Services[name], lineOf(&tree, "services", name)))
 	}
 	return m, nil
+}
+
+// Project loads the compose file as the stand runs it, with the loader
+// and environment the model was read with (the .env file beside the
+// compose file, never the builder's own environment, so that the stand
+// runs what check time saw): the project called name, with the profiles
+// given ("*" for all) and paths resolved against the compose file's
+// folder. Every file it names has been checked to lie in the stand folder
+// before any is read. Errors are *course.Error.
+func (m *Model) Project(ctx context.Context, name string, profiles []string) (*types.Project, error) {
+	if m.src == nil {
+		return nil, course.Errorf(course.Pos{File: m.File}, "the compose model was not read from its file")
+	}
+	var tree yaml.Node
+	_ = yaml.Unmarshal(m.src, &tree)
+	return m.load(ctx, &tree, name, profiles)
+}
+
+// load is the one loading of the compose file, for the model and the
+// stand: the files it makes the loader read first (include,
+// extends.file) are checked, then the project is loaded without reading
+// env_file and label_file, then every file it names is checked, and only
+// then are env_file and label_file read into the services.
+func (m *Model) load(ctx context.Context, tree *yaml.Node, name string, profiles []string) (*types.Project, error) {
+	dir := filepath.Dir(m.abs)
+	if err := scanRefs(dir, m.File, dir, m.src, m.env, 0); err != nil {
+		return nil, err
+	}
+	details := types.ConfigDetails{
+		WorkingDir:  dir,
+		ConfigFiles: []types.ConfigFile{{Filename: m.abs, Content: m.src}},
+		Environment: types.Mapping(maps.Clone(m.env)),
+	}
+	p, err := loader.LoadWithContext(ctx, details, func(o *loader.Options) {
+		if name != "" {
+			o.SetProjectName(name, true)
+		} else {
+			o.SetProjectName(loader.NormalizeProjectName(filepath.Base(dir)), false)
+		}
+		o.Profiles = profiles
+		o.ResolvePaths = true
+		o.SkipResolveEnvironment = true
+	})
+	if err != nil {
+		return nil, locate(m.File, m.abs, tree, err)
+	}
+	if err := checkProject(dir, m.File, tree, p); err != nil {
+		return nil, err
+	}
+	if p, err = p.WithServicesEnvironmentResolved(false); err == nil {
+		p, err = p.WithServicesLabelsResolved(false)
+	}
+	if err != nil {
+		return nil, locate(m.File, m.abs, tree, err)
+	}
+	p.ComposeFiles = []string{m.abs}
+	return p, nil
 }
 
 // service turns the loader's service into a Service.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -42,29 +41,43 @@ func newComposeService(e *endpoint, events api.EventProcessor, errOut io.Writer)
 // build has for the reference its compose file writes (Config.Images:
 // the reference itself, or the course's fallback for it); the reference
 // is the one the compose model read at check time, with the environment
-// a reader's shell gives. Every
+// a reader's shell gives (the .env file beside the compose file). Every
 // container, network and volume it will make carries labels (the owner's).
 // Volumes the image declares (VOLUME, e.g. PostgreSQL's data directory)
 // that the compose file does not mount become explicit anonymous volumes
 // with those labels: left to the engine they would be anonymous volumes
 // without any label, which nothing could trace back to a build.
 func (s *Stand) loadProject(ctx context.Context, profiles, services []string) (*types.Project, error) {
-	p, err := s.svc.LoadProject(ctx, api.ProjectLoadOptions{
-		ProjectName: s.project,
-		ConfigPaths: []string{s.cfg.ComposeFile},
-		WorkingDir:  filepath.Dir(s.cfg.ComposeFile),
-		Profiles:    profiles,
-		Services:    services,
-		Offline:     true,
-	})
+	// The model's own loader (composefile.Model.Project): the same
+	// environment as at check time (the .env file only, never the
+	// builder's), and only files of the stand folder.
+	p, err := s.cfg.Model.Project(ctx, s.project, profiles)
 	if err != nil {
+		return nil, err
+	}
+	// What the Compose library's LoadProject does after loading: enable
+	// and select the services named, label them as `docker compose` does,
+	// drop what no selected service uses.
+	if p, err = p.WithServicesEnabled(services...); err != nil {
 		return nil, fmt.Errorf("compose file %s: %w", s.cfg.ComposeFile, err)
 	}
+	for name, svc := range p.Services {
+		svc.CustomLabels = types.Labels{
+			api.ProjectLabel:     p.Name,
+			api.ServiceLabel:     name,
+			api.VersionLabel:     api.ComposeVersion,
+			api.WorkingDirLabel:  p.WorkingDir,
+			api.ConfigFilesLabel: strings.Join(p.ComposeFiles, ","),
+			api.OneoffLabel:      "False",
+		}
+		p.Services[name] = svc
+	}
+	if p, err = p.WithSelectedServices(services); err != nil {
+		return nil, fmt.Errorf("compose file %s: %w", s.cfg.ComposeFile, err)
+	}
+	p = p.WithoutUnnecessaryResources()
 	labels := s.labels
 	for name, svc := range p.Services {
-		if svc.CustomLabels == nil {
-			svc.CustomLabels = types.Labels{}
-		}
 		for k, v := range labels {
 			svc.CustomLabels[k] = v
 		}
