@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,6 +183,28 @@ func TestWithPostgres(t *testing.T) {
 	srv := startServer(t)
 	t.Run("fidelity", func(t *testing.T) { testFidelity(t, srv) })
 	t.Run("session", func(t *testing.T) { testSession(t, srv) })
+	t.Run("variables", func(t *testing.T) { testVariables(t, srv) })
+}
+
+// testVariables wants psqlVariables to hold every variable a fresh psql
+// -X has set, as \set lists them, so that a reference to any is refused.
+func testVariables(t *testing.T, srv *server) {
+	known := strings.Fields(psqlVariables)
+	out := srv.psql(t, "postgres", "\\set\n")
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		name, _, ok := strings.Cut(l, " = ")
+		if !ok {
+			t.Fatalf("\\set printed %q", l)
+		}
+		n++
+		if !slices.Contains(known, name) {
+			t.Errorf("psql sets %s, which psqlVariables lacks", name)
+		}
+	}
+	if n < 30 {
+		t.Errorf("\\set listed %d variables:\n%s", n, out)
+	}
 }
 
 // testFidelity runs every script of testdata/fidelity through psql and

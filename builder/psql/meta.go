@@ -216,7 +216,7 @@ func lexArgs(text string, vars map[string]string) ([]string, error) {
 			case '`':
 				return nil, fmt.Errorf("backquoted shell commands are not supported")
 			case ':':
-				i = variable(text, i, vars, &b)
+				i, err = variable(text, i, vars, &b)
 			default:
 				b.WriteByte(text[i])
 				i++
@@ -293,8 +293,10 @@ func escape(text string, i int, b *strings.Builder) int {
 	return i + 1
 }
 
-// variable substitutes the reference starting at text[i] (a colon).
-func variable(text string, i int, vars map[string]string, b *strings.Builder) int {
+// variable substitutes the reference starting at text[i] (a colon). A
+// reference to one of psql's own variables (psqlVariables) is an error, as
+// in a statement: psql would substitute a value Run does not know.
+func variable(text string, i int, vars map[string]string, b *strings.Builder) (int, error) {
 	start, quote := i+1, byte(0)
 	if i+1 < len(text) && (text[i+1] == '\'' || text[i+1] == '"') {
 		start, quote = i+2, text[i+1]
@@ -306,18 +308,22 @@ func variable(text string, i int, vars map[string]string, b *strings.Builder) in
 	closed := quote == 0 || (end < len(text) && text[end] == quote)
 	if end == start || !closed {
 		b.WriteByte(':')
-		return i + 1
+		return i + 1, nil
 	}
 	if quote != 0 {
 		end++
 	}
-	value, set := vars[text[start:end-min(int(quote), 1)]]
+	name := text[start : end-min(int(quote), 1)]
+	if slices.Contains(strings.Fields(psqlVariables), name) {
+		return end, psqlVariableError(text[i:end])
+	}
+	value, set := vars[name]
 	if !set {
 		b.WriteString(text[i:end]) // sent as written, as psql does
-		return end
+		return end, nil
 	}
 	b.WriteString(quoteValue(value, quote))
-	return end
+	return end, nil
 }
 
 // quoteValue renders a variable's value for :NAME (as is), :'NAME'

@@ -478,14 +478,24 @@ func metaArgsEnd(src string, i int) int {
 	return len(src)
 }
 
-// psqlVariables are the variables psql -X defines by itself; psql would
-// substitute them for :NAME, :'NAME' or :"NAME" outside quotes.
+// psqlVariables are the variables psql 17 -X defines by itself (\set with
+// no argument lists them, but for SHELL_ERROR and SHELL_EXIT_CODE, set after
+// a shell command); psql would substitute them for :NAME, :'NAME' or :"NAME"
+// outside quotes, in statements and in meta-command arguments. A reference
+// to one is refused in both, and \set or \unset of one too.
 const psqlVariables = "AUTOCOMMIT COMP_KEYWORD_CASE DBNAME ECHO ECHO_HIDDEN ENCODING ERROR " +
 	"FETCH_COUNT HIDE_TABLEAM HIDE_TOAST_COMPRESSION HISTCONTROL HISTSIZE HOST IGNOREEOF " +
 	"LAST_ERROR_MESSAGE LAST_ERROR_SQLSTATE ON_ERROR_ROLLBACK ON_ERROR_STOP PORT PROMPT1 " +
 	"PROMPT2 PROMPT3 QUIET ROW_COUNT SERVER_VERSION_NAME SERVER_VERSION_NUM SHELL_ERROR " +
 	"SHELL_EXIT_CODE SHOW_ALL_RESULTS SHOW_CONTEXT SINGLELINE SINGLESTEP SQLSTATE USER " +
 	"VERBOSITY VERSION VERSION_NAME VERSION_NUM"
+
+// psqlVariableError is the error for a reference (:NAME, :'NAME' or
+// :"NAME") to one of psqlVariables, in a statement or in a meta-command's
+// arguments alike.
+func psqlVariableError(ref string) error {
+	return fmt.Errorf("psql variable %s is not supported: psql sets it itself, and its value is not known to the builder", ref)
+}
 
 // colon reads a variable reference :NAME, :'NAME' or :"NAME". References to
 // psql's own variables are reported: psql would substitute them and Run does
@@ -519,7 +529,7 @@ func (s *scanner) colon() {
 		return
 	}
 	if slices.Contains(strings.Fields(psqlVariables), name) {
-		s.problems = append(s.problems, problem{s.line, fmt.Sprintf("psql variable %s is not supported", ref)})
+		s.problems = append(s.problems, problem{s.line, psqlVariableError(ref).Error()})
 	}
 	if s.empty() {
 		s.start = s.line
