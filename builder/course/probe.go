@@ -1,6 +1,9 @@
 package course
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Probe is a query sampled in the background while some blocks run, such
 // as the replication lag during a burst of writes. A chapter declares its
@@ -40,4 +43,25 @@ type Series struct {
 	Points  []Point
 	Marks   []Mark
 	Errors  int // samples that failed (e.g. while a node restarted)
+	// FirstError is the message of the first sample that failed, as the
+	// server or the connection gave it (e.g. `ERROR: relation "t" does
+	// not exist (SQLSTATE 42P01)`); empty when none failed.
+	FirstError string
+}
+
+// Failed is the error of a probe that took no good sample over its whole
+// span: a chart of it would be empty while its query never worked. It
+// names the probe, how many samples failed and the first one's error; nil
+// when at least one sample succeeded, or when none was taken at all (no
+// sampled block ran).
+func (s *Series) Failed() error {
+	if len(s.Points) > 0 || s.Errors == 0 {
+		return nil
+	}
+	first := s.FirstError
+	if first == "" {
+		first = "(no message recorded)"
+	}
+	return fmt.Errorf("probe %s (%s): none of its %d samples on %s worked; the first failed with: %s",
+		s.Probe.Name, s.Probe.Pos, s.Errors, s.Probe.Node, first)
 }

@@ -23,6 +23,7 @@ import (
 
 	"replcourse/builder/course"
 	"replcourse/builder/coursefs"
+	"replcourse/builder/psql"
 )
 
 // DefaultTimeout bounds a block that does not set timeout=.
@@ -229,6 +230,11 @@ func probes(path string, specs map[string]probeSpec) (map[string]*course.Probe, 
 		}
 		if strings.TrimSpace(sp.Query) == "" {
 			return nil, course.Errorf(pos, "probe %s has no query", name)
+		}
+		// A sample reads one row of one statement; the server runs a
+		// probe's query through the extended protocol, one statement.
+		if n := len(psql.Split(sp.Query)); n != 1 {
+			return nil, course.Errorf(pos, "probe %s: its query is %d statements; a probe samples one statement's row", name, n)
 		}
 		out[name] = &course.Probe{Name: name, Node: sp.Node, Every: every, Query: sp.Query, Label: sp.Label, Pos: pos}
 	}

@@ -73,6 +73,9 @@ type Series struct {
 	Points  [][]float64 `json:"points"`  // [ns since the probe started, value of each column…]
 	Marks   [][2]int64  `json:"marks"`   // [ns since the probe started, block index]
 	Errors  int         `json:"errors,omitempty"`
+	// FirstError is the first failed sample's message, so that a build
+	// from the record can say why a probe took no good sample.
+	FirstError string `json:"first_error,omitempty"`
 }
 
 // Env is what the results depend on besides the blocks.

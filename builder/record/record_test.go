@@ -69,7 +69,7 @@ func TestRoundTrip(t *testing.T) {
 			bs[1]: {Output: "0/3000148\n", Exit: 0, Elapsed: 2 * time.Second, Attempts: 3},
 		},
 		Vars: check.Captures{"at": "0/3000148"},
-		Series: map[*course.Probe]*course.Series{p: {Probe: p, Errors: 1, Columns: []string{"write", "replay"},
+		Series: map[*course.Probe]*course.Series{p: {Probe: p, Errors: 1, FirstError: "FATAL: the database system is starting up (SQLSTATE 57P03)", Columns: []string{"write", "replay"},
 			Points: []course.Point{{T: 0, V: []float64{0, 0}}, {T: 50 * time.Millisecond, V: []float64{16, 8192.5}}},
 			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
 	}
@@ -95,7 +95,8 @@ func TestRoundTrip(t *testing.T) {
 	}
 	s := got.Series[ch2.Probes["lag"]]
 	if s == nil || len(s.Points) != 2 || !slices.Equal(s.Points[1].V, []float64{16, 8192.5}) ||
-		!slices.Equal(s.Columns, []string{"write", "replay"}) || s.Marks[1].Block != bs2[1] || s.Errors != 1 {
+		!slices.Equal(s.Columns, []string{"write", "replay"}) || s.Marks[1].Block != bs2[1] || s.Errors != 1 ||
+		s.FirstError != "FATAL: the database system is starting up (SQLSTATE 57P03)" {
 		t.Errorf("series: %+v", s)
 	}
 	if tm := r.Timings(); len(tm) != 2 || tm[1] != 2*time.Second {
@@ -181,6 +182,7 @@ func TestRecordedResultsAreChecked(t *testing.T) {
 		{"timings", func(r *Record) { r.Blocks[1].Duration = time.Hour }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: timing 1h0m0s of 300ms elapsed"},
 		{"output larger than a run keeps", func(r *Record) { r.Blocks[1].Output = strings.Repeat("x", run.MaxOutput+100) }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: an output of"},
 		{"marks swapped", func(r *Record) { r.Series[0].Marks[0][1], r.Series[0].Marks[1][1] = 1, 0 }, "the recorded samples of probe lag are not what a run records: mark 1 is (0 ns, block 1), want block 0"},
+		{"failed samples without an error", func(r *Record) { r.Series[0].Errors, r.Series[0].FirstError = 2, "" }, "the recorded samples of probe lag are not what a run records: 2 failed samples, first error \"\""},
 		{"mark missing", func(r *Record) { r.Series[0].Marks = r.Series[0].Marks[:1] }, "the recorded samples of probe lag are not what a run records: 1 marks for 2 sampled blocks"},
 		{"mark out of range", func(r *Record) { r.Series[0].Marks[1][1] = 99 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 99), want block 1"},
 		{"marks going back", func(r *Record) { r.Series[0].Marks[0][0] = 50e6 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 1), want block 1 no earlier than 50000000 ns"},

@@ -231,7 +231,10 @@ func (s Series) restore(blocks []*course.Block) (*course.Probe, *course.Series, 
 			return bad("columns %q, not the distinct names a query returns", s.Columns)
 		}
 	}
-	out := &course.Series{Probe: p, Errors: s.Errors, Columns: s.Columns}
+	if (s.Errors == 0) != (s.FirstError == "") {
+		return bad("%d failed samples, first error %q", s.Errors, s.FirstError)
+	}
+	out := &course.Series{Probe: p, Errors: s.Errors, FirstError: s.FirstError, Columns: s.Columns}
 	last := 0.0
 	for _, pt := range s.Points {
 		if len(pt) != 1+len(s.Columns) {
@@ -295,7 +298,7 @@ func New(env Env, blocks []*course.Block, res *run.Results, v Verified) *Record 
 }
 
 func newSeries(p *course.Probe, s *course.Series, index map[*course.Block]int) Series {
-	out := Series{Chapter: filepath.Base(p.Pos.File), Probe: p.Name, Errors: s.Errors,
+	out := Series{Chapter: filepath.Base(p.Pos.File), Probe: p.Name, Errors: s.Errors, FirstError: s.FirstError,
 		Columns: slices.Clone(s.Columns), Points: [][]float64{}, Marks: [][2]int64{}}
 	if out.Columns == nil {
 		out.Columns = []string{}

@@ -366,6 +366,9 @@ func (w *writer) chart(b *course.Block) (string, error) {
 		s.WriteString("<p class=\"output-empty\">(no samples: the blocks of this probe did not run in the verified run)</p>\n</figure>\n")
 		return s.String(), nil
 	}
+	if err := series.Failed(); err != nil {
+		return "", course.Errorf(b.Pos, "chart: %v", err)
+	}
 	svg, err := chart.SVG(series, b.ID())
 	if err != nil {
 		return "", course.Errorf(b.Pos, "chart of probe %q: %v", b.Chart.Name, err)
@@ -375,6 +378,10 @@ func (w *writer) chart(b *course.Block) (string, error) {
 	fmt.Fprintf(&s, "<p>%s, sampled every %s on %s during the verified run: %s</p>\n",
 		html.EscapeString(label(series.Probe)), series.Probe.Every, html.EscapeString(series.Probe.Node),
 		html.EscapeString(chart.Describe(series)))
+	if series.Errors > 0 {
+		fmt.Fprintf(&s, "<p class=\"chart-errors\">%d samples failed and are not drawn; the first: <code>%s</code></p>\n",
+			series.Errors, html.EscapeString(series.FirstError))
+	}
 	s.WriteString("<ol class=\"chart-legend\">\n")
 	for _, m := range series.Marks {
 		// The block's command as the page shows its code: with the

@@ -116,7 +116,9 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 		}
 		ss.before(ctx, b)
 		r, err := runBlock(ctx, st, b, want, res.Vars)
-		ss.after(ctx, b)
+		if perr := ss.after(ctx, b); perr != nil && err == nil {
+			err = perr
+		}
 		if (opt.KeepGoing || opt.Past) && keepGoing(b, want, r, err, res.Vars) {
 			res.Mismatches = append(res.Mismatches, err.(*BlockError))
 			if opt.Past {

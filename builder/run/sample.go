@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -55,7 +56,8 @@ func (s *sampler) loop(ctx context.Context, st Stand) {
 // record keeps one sample: the query's column names and one value per
 // column. The first sample that succeeds fixes the columns; a failed
 // sample, or one whose columns are not those (none, or others: the query
-// changed shape), counts as failed and leaves a gap.
+// changed shape), counts as failed and leaves a gap. The first failure's
+// message is kept in the series.
 func (s *sampler) record(cols []string, vals []float64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -63,8 +65,19 @@ func (s *sampler) record(cols []string, vals []float64, err error) {
 		s.series.Columns = slices.Clone(cols)
 	}
 	switch {
-	case err != nil, len(cols) == 0, len(vals) != len(cols), !slices.Equal(cols, s.series.Columns):
+	case err == nil && len(cols) == 0:
+		err = fmt.Errorf("the query returned no columns")
+	case err == nil && len(vals) != len(cols):
+		err = fmt.Errorf("the query returned %d values for %d columns", len(vals), len(cols))
+	case err == nil && !slices.Equal(cols, s.series.Columns):
+		err = fmt.Errorf("the query returned the columns %q, not %q as the first sample that worked", cols, s.series.Columns)
+	}
+	switch {
+	case err != nil:
 		s.series.Errors++
+		if s.series.FirstError == "" {
+			s.series.FirstError = err.Error()
+		}
 	case len(s.series.Points) < maxPoints:
 		s.series.Points = append(s.series.Points, course.Point{T: time.Since(s.start), V: slices.Clone(vals)})
 	}
@@ -121,12 +134,25 @@ func (ss *samplers) before(ctx context.Context, b *course.Block) {
 	s.mark(b)
 }
 
-func (ss *samplers) after(ctx context.Context, b *course.Block) {
+// after stops b's probe when b is the last block sampling it. A probe that
+// took no good sample over its whole span is an error at its first
+// sampled block (a *BlockError of KindBroken, with the first sample's
+// error): the chart would be empty while the query never worked.
+func (ss *samplers) after(ctx context.Context, b *course.Block) error {
 	if b.Sample == nil || ss.last[b.Sample] != b {
-		return
+		return nil
 	}
-	ss.done[b.Sample] = ss.running[b.Sample].finish(ctx, ss.st)
+	series := ss.running[b.Sample].finish(ctx, ss.st)
+	ss.done[b.Sample] = series
 	delete(ss.running, b.Sample)
+	if err := series.Failed(); err != nil && ctx.Err() == nil {
+		first := b
+		if len(series.Marks) > 0 {
+			first = series.Marks[0].Block
+		}
+		return &BlockError{Block: first, Kind: KindBroken, Msg: err.Error()}
+	}
+	return nil
 }
 
 // stopAll ends the probes still running after a failure.
