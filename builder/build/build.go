@@ -227,6 +227,9 @@ func loadCourse(cfg Config) (*course.Course, *composefile.Model, error) {
 		return nil, nil, err
 	}
 	cc := cfg.Course
+	if err := cc.CheckFolders(); err != nil {
+		return nil, nil, err
+	}
 	c, err := load.Dir(cc.ContentDir(), cc.StandDir())
 	if err != nil {
 		return nil, nil, err

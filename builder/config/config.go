@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -63,6 +64,10 @@ type Config struct {
 	// Declared says the configuration was read from a course.yaml; false
 	// when the folder has none and Default applies.
 	Declared bool `yaml:"-"`
+
+	// lines are the course.yaml lines of the keys content and stand,
+	// where the file sets them, for CheckFolders' errors.
+	lines map[string]int
 }
 
 // Fallback is how to make an image a course needs where no registry
@@ -157,7 +162,17 @@ func (c *Config) Fallback(ref string) (Fallback, bool) {
 // absolute or leaves the course, a compose file outside the stand folder,
 // a recipe that is not a file of the course, a fallback tag equal to its
 // image. The file is read through coursefs, like every course file.
+//
+// A root that is not an existing folder is a *course.Error naming it.
 func Load(root string) (*Config, error) {
+	switch fi, err := os.Stat(root); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, course.Errorf(course.Pos{File: root}, "no such folder: give the course's folder (the one holding %s, content/ and stand/)", File)
+	case err != nil:
+		return nil, course.Errorf(course.Pos{File: root}, "cannot read the course's folder: %v", errors.Unwrap(err))
+	case !fi.IsDir():
+		return nil, course.Errorf(course.Pos{File: root}, "is not a folder: give the course's folder (the one holding %s, content/ and stand/)", File)
+	}
 	file := filepath.Join(root, File)
 	src, _, err := coursefs.ReadFile(root, file)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -202,7 +217,40 @@ func Parse(root, file string, src []byte) (*Config, error) {
 	if err := d.check(&c, doc.Content[0]); err != nil {
 		return nil, err
 	}
+	c.lines = map[string]int{}
+	for _, key := range []string{"content", "stand"} {
+		if hasKey(doc.Content[0], key) {
+			c.lines[key] = lineOf(doc.Content[0], key)
+		}
+	}
 	return &c, nil
+}
+
+// CheckFolders checks that the chapters' folder and the stand folder
+// exist and are folders (symbolic links to folders count). A missing one
+// is a *course.Error at its course.yaml line when the file names it, else
+// naming the folder.
+func (c *Config) CheckFolders() error {
+	for _, key := range []string{"content", "stand"} {
+		rel := map[string]string{"content": c.Content, "stand": c.Stand}[key]
+		dir := c.Path(rel)
+		what := ""
+		switch fi, err := os.Stat(dir); {
+		case errors.Is(err, fs.ErrNotExist):
+			what = "no such folder"
+		case err != nil:
+			what = fmt.Sprintf("cannot be read (%v)", errors.Unwrap(err))
+		case !fi.IsDir():
+			what = "is not a folder"
+		default:
+			continue
+		}
+		if line, ok := c.lines[key]; ok {
+			return course.Errorf(course.Pos{File: filepath.Join(c.Root, File), Line: line}, "%s: %q: %s in the course's folder", key, rel, what)
+		}
+		return course.Errorf(course.Pos{File: dir}, "%s (the %s folder; %s may name another)", what, key, File)
+	}
+	return nil
 }
 
 // check applies the rules a well-shaped configuration must still meet.
@@ -215,6 +263,9 @@ func (d *decoder) check(c *Config, top *yaml.Node) error {
 		p := map[string]string{"content": c.Content, "stand": c.Stand, "compose": c.Compose}[key]
 		if err := inside(p); err != "" {
 			return course.Errorf(at(key), "%s: %q %s", key, p, err)
+		}
+		if key != "compose" && path.Clean(p) == "." {
+			return course.Errorf(at(key), "%s: %q is the course's folder itself; give a folder inside it (%s)", key, p, map[string]string{"content": Default.Content, "stand": Default.Stand}[key])
 		}
 	}
 	if !within(path.Clean(c.Compose), path.Clean(c.Stand)) {

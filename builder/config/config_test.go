@@ -53,6 +53,7 @@ images:
 		Root:     root,
 		Declared: true,
 	}
+	want.lines = map[string]int{"content": 3, "stand": 4}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got %+v\nwant %+v", c, want)
 	}
@@ -148,6 +149,8 @@ func TestErrors(t *testing.T) {
 			"course.yaml:2: no title: add a line such as `title: My course`"},
 		{"absolute", "title: T\ncontent: /etc\n", nil,
 			`course.yaml:2: content: "/etc" is absolute; write it relative to the course's folder`},
+		{"content is the root", "title: T\ncontent: .\n", nil,
+			`course.yaml:2: content: "." is the course's folder itself; give a folder inside it (content)`},
 		{"escapes", "title: T\nstand: ../other\n", nil,
 			`course.yaml:2: stand: "../other" leaves the course's folder`},
 		{"compose outside stand", "title: T\ncompose: compose.yaml\n", nil,
@@ -231,5 +234,52 @@ func TestVersions(t *testing.T) {
 	root = courseDir(t, map[string]string{"course.yaml": "title: T\n"})
 	if c, err = Load(root); err != nil || c.Versions.Declared() || c.Versions.All() != nil {
 		t.Errorf("no versions: section: %+v, %v", c.Versions, err)
+	}
+}
+
+// TestCheckFolders: a chapters' or stand folder that course.yaml names and
+// that is missing, or is a file, is an error at its line; one the file
+// does not name is named by its path. A missing course folder is an
+// error naming it.
+func TestCheckFolders(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"content missing", map[string]string{"course.yaml": "title: T\ncontent: nosuch\n", "stand/compose.yaml": ""},
+			`course.yaml:2: content: "nosuch": no such folder in the course's folder`},
+		{"stand a file", map[string]string{"course.yaml": "title: T\nstand: env\n", "content/01-a.md": "", "env": ""},
+			`course.yaml:2: stand: "env": is not a folder in the course's folder`},
+		{"default content missing", map[string]string{"stand/compose.yaml": ""},
+			`content: no such folder (the content folder; course.yaml may name another)`},
+		{"all there", map[string]string{"course.yaml": "title: T\ncontent: ch\n", "ch/01-a.md": "", "stand/compose.yaml": ""}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := courseDir(t, tc.files)
+			c, err := Load(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.CheckFolders()
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ce *course.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v (%T), want a *course.Error", err, err)
+			}
+			if got := strings.Replace(err.Error(), root+string(filepath.Separator), "", 1); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+	_, err := Load(filepath.Join(t.TempDir(), "nosuchdir"))
+	var ce *course.Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "nosuchdir: no such folder") {
+		t.Errorf("missing course folder: %v", err)
 	}
 }

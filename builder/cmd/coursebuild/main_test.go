@@ -258,3 +258,42 @@ func files(t *testing.T, dir string) map[string]string {
 	}
 	return out
 }
+
+// TestBadPathsExit2: a course folder that does not exist, a course.yaml
+// naming a missing chapters' folder or the course's folder itself, and a
+// chapters' folder holding a file that is no chapter are content errors:
+// exit 2, one line naming the file (and its line where there is one).
+func TestBadPathsExit2(t *testing.T) {
+	course := func(yaml string, extra ...string) string {
+		root := t.TempDir()
+		os.MkdirAll(filepath.Join(root, "content"), 0o755)
+		os.MkdirAll(filepath.Join(root, "stand"), 0o755)
+		os.WriteFile(filepath.Join(root, "course.yaml"), []byte(yaml), 0o644)
+		os.WriteFile(filepath.Join(root, "content", "01-a.md"), []byte("---\ntitle: A\n---\n\ntext\n"), 0o644)
+		for _, name := range extra {
+			os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
+			os.WriteFile(filepath.Join(root, name), []byte("---\ntitle: B\n---\n"), 0o644)
+		}
+		return root
+	}
+	for _, tc := range []struct {
+		name, root, want string
+	}{
+		{"no course folder", filepath.Join(t.TempDir(), "nosuchdir"), "nosuchdir: no such folder"},
+		{"content missing", course("title: T\ncontent: nosuch\n"), "course.yaml:2: content: \"nosuch\": no such folder"},
+		{"content is root", course("title: T\ncontent: .\n"), "course.yaml:2: content: \".\" is the course's folder itself"},
+		{"upper-case chapter", course("title: T\n", "content/02-x.MD"), "content/02-x.MD: not a chapter"},
+		{"chapter in a folder", course("title: T\n", "content/part2/03-x.md"), "content/part2: a folder in the chapters' folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, cmd := range []string{"check", "build"} {
+				var out, errw strings.Builder
+				code := Main([]string{"-C", tc.root, cmd, "-record", "none"}, &out, &errw)
+				msg := strings.TrimSpace(errw.String())
+				if code != 2 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+					t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line saying %q", cmd, code, msg, tc.want)
+				}
+			}
+		})
+	}
+}
