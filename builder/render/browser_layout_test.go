@@ -63,12 +63,13 @@ const clippedJS = `((minPx) => {
 // screen, in CSS pixels.
 const minTextPx = 10
 
-// testNarrowFigures: at phone widths down to 320 px, every figure of
-// every page is whole — a chart or diagram fits, legend and captions
-// included, with legible text; code and outputs scroll within their
-// block, visibly.
+// testNarrowFigures: at phone widths down to 320 px, and at the
+// narrowest screen that gets the wide charts (641 px, just over 40rem),
+// every figure of every page is whole — a chart or diagram fits, legend
+// and captions included, with legible text; code and outputs scroll
+// within their block, visibly.
 func testNarrowFigures(t *testing.T, browser context.Context, s *browserSite) {
-	for _, width := range []int64{320, 360, 400} {
+	for _, width := range []int64{320, 360, 400, 641} {
 		ctx, m := tab(t, browser)
 		do(t, ctx, scheme("light"), chromedp.EmulateViewport(width, 800, chromedp.EmulateMobile))
 		for _, p := range s.pages() {
