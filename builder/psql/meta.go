@@ -505,23 +505,23 @@ func (s *Session) gset(ctx context.Context, st *statement) (bool, error) {
 	return failed || errored, err
 }
 
-// store sets one variable per column, as psql's StoreQueryTuple does.
-func (s *Session) store(prefix string, fields []pgconn.FieldDescription, row []*string) bool {
-	failed := false
+// store sets one variable per column, as psql 17's StoreQueryTuple does: a
+// column named for a variable psql reacts to (hookedVariables) is skipped
+// with a warning, which is not a failure; an invalid variable name is an
+// error that stops storing the columns after it. failed is for the error.
+func (s *Session) store(prefix string, fields []pgconn.FieldDescription, row []*string) (failed bool) {
 	for i, f := range fields {
 		name := prefix + f.Name
 		if slices.Contains(strings.Fields(hookedVariables), name) {
 			s.out.print(fmt.Sprintf("attempt to \\gset into specially treated variable \"%s\" ignored\n", name))
-			failed = true
 			continue
-		}
-		if slices.Contains(strings.Fields(psqlVariables), name) {
-			continue // psql stores it, but references to it are refused
 		}
 		if !validVarName(name) {
 			s.out.print(fmt.Sprintf("invalid variable name: \"%s\"\n", name))
-			failed = true
-			continue
+			return true
+		}
+		if slices.Contains(strings.Fields(psqlVariables), name) {
+			continue // psql stores it, but references to it are refused
 		}
 		if row[i] == nil {
 			delete(s.vars, name)
@@ -529,5 +529,5 @@ func (s *Session) store(prefix string, fields []pgconn.FieldDescription, row []*
 			s.vars[name] = *row[i]
 		}
 	}
-	return failed
+	return false
 }

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestSplit(t *testing.T) {
@@ -207,6 +209,46 @@ func TestParseExpanded(t *testing.T) {
 	for _, v := range []string{"o", "maybe", "autox", "2", ""} {
 		if _, ok := parseExpanded(v); ok {
 			t.Errorf("parseExpanded(%q) accepted", v)
+		}
+	}
+}
+
+// TestStore checks \gset's storing against psql 17's StoreQueryTuple: a
+// variable psql reacts to is skipped with a warning and no failure; an
+// invalid name fails and stops at that column.
+func TestStore(t *testing.T) {
+	fields := func(names ...string) []pgconn.FieldDescription {
+		f := make([]pgconn.FieldDescription, len(names))
+		for i, n := range names {
+			f[i].Name = n
+		}
+		return f
+	}
+	val := func(v string) *string { return &v }
+	tests := []struct {
+		names      []string
+		wantFailed bool
+		wantOut    string
+		wantVars   map[string]string
+	}{
+		{[]string{"AUTOCOMMIT", "after"}, false, "attempt to \\gset into specially treated variable \"AUTOCOMMIT\" ignored\n", map[string]string{"after": "v"}},
+		{[]string{"QUIET", "ON_ERROR_STOP", "PROMPT1"}, false, "attempt to \\gset into specially treated variable \"QUIET\" ignored\n" +
+			"attempt to \\gset into specially treated variable \"ON_ERROR_STOP\" ignored\n" +
+			"attempt to \\gset into specially treated variable \"PROMPT1\" ignored\n", map[string]string{}},
+		{[]string{"before", "bad-name", "after"}, true, "invalid variable name: \"bad-name\"\n", map[string]string{"before": "v"}},
+		{[]string{"DBNAME", "after"}, false, "", map[string]string{"after": "v"}},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		s := &Session{vars: map[string]string{}, out: &output{w: &b}}
+		row := make([]*string, len(tt.names))
+		for i := range row {
+			row[i] = val("v")
+		}
+		failed := s.store("", fields(tt.names...), row)
+		if failed != tt.wantFailed || b.String() != tt.wantOut || !reflect.DeepEqual(s.vars, tt.wantVars) {
+			t.Errorf("store(%q) = %v, printed %q, vars %v; want %v, %q, %v",
+				tt.names, failed, b.String(), s.vars, tt.wantFailed, tt.wantOut, tt.wantVars)
 		}
 	}
 }

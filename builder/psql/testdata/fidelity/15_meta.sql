@@ -25,6 +25,10 @@ SELECT 1/0 AS boom \gset
 SELECT 1 AS "SQLSTATE" \gset
 SELECT 'on' AS "QUIET", 2 AS after_quiet \gset
 \echo :after_quiet
+SELECT 'off' AS "AUTOCOMMIT", 'x' AS "ECHO", 5 AS after_autocommit \gset
+\echo :after_autocommit
+SELECT 1 AS before_bad, 2 AS "bad-name", 3 AS after_bad \gset
+\echo :before_bad :after_bad
 \unset greeting
 \echo :greeting :'greeting'
 SELECT :'greeting' AS "unset stays as written";
