@@ -238,6 +238,11 @@ func loadCourse(cfg Config) (*course.Course, *composefile.Model, error) {
 	if err := Validate(c); err != nil {
 		return nil, nil, err
 	}
+	// The stand's files are checked as a run and the record's key read
+	// them, so that check finds what build would refuse.
+	if _, err := record.StandFiles(cc.StandDir()); err != nil {
+		return nil, nil, err
+	}
 	m, err := composefile.Load(context.Background(), cfg.Root, cc.ComposeFile())
 	if err != nil {
 		return nil, nil, err

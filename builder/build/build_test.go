@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
+	"replcourse/builder/course"
 	"replcourse/builder/internal/coursetest"
 	"replcourse/builder/render"
 	"replcourse/builder/run"
@@ -176,5 +178,32 @@ func TestValidateRejectsMetaCommand(t *testing.T) {
 	_, err := Load(Config{Root: root})
 	if err == nil || !strings.Contains(err.Error(), "02-watch.md:7: psql meta-command \\watch is not supported") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestLoadChecksStandFiles: Load (what check runs) refuses the stand
+// files a run would refuse — a named pipe, a dangling link, a link out of
+// the course — each as a content error naming the file.
+func TestLoadChecksStandFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(stand string) error
+		want string
+	}{
+		{"fifo", func(stand string) error { return syscall.Mkfifo(filepath.Join(stand, "p"), 0o644) }, "stand/p: is a named pipe (FIFO)"},
+		{"dangling link", func(stand string) error { return os.Symlink("nosuch", filepath.Join(stand, "d")) }, "stand/d: is a symbolic link to a missing file"},
+		{"link outside", func(stand string) error { return os.Symlink("/etc/hostname", filepath.Join(stand, "h")) }, "stand/h: resolves to /etc/hostname, outside the course folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := coursetest.Fixture(t, "replication")
+			if err := tc.make(filepath.Join(root, "stand")); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(Config{Root: root})
+			var ce *course.Error
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v (%T), want a *course.Error saying %q", err, err, tc.want)
+			}
+		})
 	}
 }
