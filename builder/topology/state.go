@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -247,7 +248,67 @@ func Decode(text string) (*State, error) {
 	if len(st.Services) == 0 {
 		return nil, fmt.Errorf("a diagram with no service")
 	}
+	if err := st.check(); err != nil {
+		return nil, err
+	}
 	return st, nil
+}
+
+// Values a state can hold: what the stand reports for a container
+// (stand.Services) and what PostgreSQL's views hold, as Query reads them.
+var (
+	containerState = regexp.MustCompile(`^(running|not created|exited \(-?\d{1,3}\))$`)
+	// server_version's number, as ParseRows keeps it: 17.12, 9.6.24,
+	// 18beta1, 19devel.
+	serverVersion = regexp.MustCompile(`^\d{1,3}(\.\d{1,3}){0,2}(devel|(alpha|beta|rc)\d{1,2})?$`)
+	senderStates  = []string{"startup", "catchup", "streaming", "backup", "stopping"}
+	syncStates    = []string{"async", "potential", "sync", "quorum"}
+	slotTypes     = []string{"physical", "logical"}
+	// pg_stat_wal_receiver.status.
+	receiverStatuses = []string{"stopped", "starting", "streaming", "waiting", "restarting", "stopping"}
+)
+
+// check holds a decoded state to what a run writes: each service once, in a container state the stand reports; a server
+// only on a running service, with a version number server_version gives
+// and the values PostgreSQL's views hold. A state edited into anything
+// else is an error naming the service.
+func (st *State) check() error {
+	for i, s := range st.Services {
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("service %q: %s", s.Name, fmt.Sprintf(format, args...))
+		}
+		if slices.ContainsFunc(st.Services[:i], func(o *Service) bool { return o.Name == s.Name }) {
+			return bad("twice in one state")
+		}
+		if !containerState.MatchString(s.State) {
+			return bad("container state %q", s.State)
+		}
+		pg := s.Postgres
+		if pg == nil {
+			continue
+		}
+		switch {
+		case !s.Running():
+			return bad("a PostgreSQL server in a container that is %s", s.State)
+		case !serverVersion.MatchString(pg.Version):
+			return bad("server version %q", pg.Version)
+		case pg.Upstream != "" && !pg.InRecovery:
+			return bad("an upstream while not in recovery")
+		case pg.Receiver != nil && !slices.Contains(receiverStatuses, pg.Receiver.Status):
+			return bad("WAL receiver status %q", pg.Receiver.Status)
+		}
+		for _, x := range pg.Senders {
+			if !slices.Contains(senderStates, x.State) || !slices.Contains(syncStates, x.SyncState) {
+				return bad("WAL sender state %q, sync state %q", x.State, x.SyncState)
+			}
+		}
+		for _, x := range pg.Slots {
+			if x.Name == "" || !slices.Contains(slotTypes, x.Type) {
+				return bad("replication slot %q of type %q", x.Name, x.Type)
+			}
+		}
+	}
+	return nil
 }
 
 // Service returns the service called name.
