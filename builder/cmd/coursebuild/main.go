@@ -1,7 +1,7 @@
 // Command coursebuild verifies the course on a fresh Docker stand and writes
 // the static site.
 //
-//	coursebuild [build] [flags]   verify (or take the current record) and write public/
+//	coursebuild build [flags]     verify (or take the current record) and write public/
 //	coursebuild update [flags]    run the course and rewrite the expectations that differ
 //	                              (-pg N: on version N, only its output {pg=N} alternatives)
 //	coursebuild matrix [flags]    run the course once per PostgreSQL version (-pg 15,17,18)
@@ -11,10 +11,13 @@
 //	coursebuild check             check the chapters, course.yaml and the compose file (no Docker)
 //	coursebuild image             make sure the compose file's images exist
 //	coursebuild new DIR           write a minimal course into DIR (new or empty)
+//	coursebuild help              the commands and which flags apply to which (also -h)
 //
 // Flags may come before or after the command: -C DIR (or -root DIR, the
 // course's folder), -public DIR, -until N, -v, -fresh, -record FILE,
-// -junit FILE, -port N, -pg LIST, -parallel N, -matrix FILE.
+// -junit FILE, -port N, -pg LIST, -parallel N, -matrix FILE, -from LIST.
+// Flags without a command run build; no arguments at all print the usage
+// (exit 2).
 //
 // Exit codes: 0 verified, 1 a block failed verification, 2 content or usage
 // error, 3 environment (Docker, image), 130 interrupted. With
@@ -75,13 +78,56 @@ type options struct {
 	from     string // matrix -from: records to merge instead of running
 }
 
-// Main runs the command and returns its exit code.
+// usage is what help, -h and a bare coursebuild print.
+const usage = `usage: coursebuild COMMAND [flags]
+
+Commands:
+  build    verify the course (or take the current record) and write the site
+  check    check the chapters, course.yaml, the compose file and the stand's files (no Docker)
+  update   run the course and rewrite the expected outputs that differ
+  serve    preview the site on 127.0.0.1 with live reload
+  image    make sure the compose file's images exist
+  new DIR  write a minimal course into DIR (new or empty)
+  matrix   run the course once per PostgreSQL version and report each block's status
+  help     print this text
+
+Flags (before or after the command; flags without a command run build):
+  -C DIR, -root DIR  the course's folder (course.yaml, content/, stand/); default .
+                     (every command but new)
+  -until N           run chapters 1 to N only                (build, update, serve)
+  -v                 print every block's output as it runs    (build, update, serve)
+  -public DIR        the site's folder; default ROOT/public   (build, serve)
+  -record FILE       the record of verified results; default ROOT/verified/record.json,
+                     none: no record      (build, serve; update reads its timings)
+  -fresh             ignore the record: run on a fresh stand  (build)
+  -junit FILE        also write a JUnit XML report of the blocks (build)
+  -matrix FILE       the version matrix's record; default ROOT/verified/matrix.json,
+                     none: none                               (build, serve, matrix)
+  -port N            port on 127.0.0.1; default 8080          (serve)
+  -pg LIST           matrix: the versions to run (15,17,18; default course.yaml's);
+                     update: the one version whose output {pg=N} blocks to rewrite
+  -parallel N        versions run at a time; default 1        (matrix)
+  -from A,B          merge these matrix records instead of running (matrix)
+
+Exit codes: 0 verified, 1 a block failed verification, 2 content or usage
+error, 3 environment (Docker, image), 130 interrupted.
+`
+
+// Main runs the command and returns its exit code. help, -h and -help
+// print the usage to stdout (exit 0); no arguments at all print it to
+// stderr (exit 2), since a build is asked for by name.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
 	o, err := parse(args, stderr)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "coursebuild:", err)
-		}
+	switch {
+	case errors.Is(err, flag.ErrHelp) || err == nil && o.cmd == "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case err != nil:
+		fmt.Fprintln(stderr, "coursebuild:", err, "(coursebuild -h lists the commands and flags)")
 		return 2
 	}
 	o.cfg.Log = stdout
@@ -100,7 +146,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{cmd: "build"}
 	fs := flag.NewFlagSet("coursebuild", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Errors are printed by Main, in one line; -h is Main's too.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.StringVar(&o.cfg.Root, "root", ".", "the course's folder (holds course.yaml, content/, stand/)")
 	fs.StringVar(&o.cfg.Root, "C", ".", "the course's folder (same as -root)")
 	fs.StringVar(&o.cfg.Public, "public", "", "output directory (default ROOT/public)")
@@ -237,7 +285,7 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 		}
 		return err
 	}
-	return usageError(fmt.Sprintf("unknown command %q (build, update, matrix, serve, check, image, new)", o.cmd))
+	return usageError(fmt.Sprintf("unknown command %q (build, check, update, serve, image, new, matrix, help; coursebuild -h says more)", o.cmd))
 }
 
 // usageError is a mistake on the command line: exit code 2.

@@ -297,3 +297,31 @@ func TestBadPathsExit2(t *testing.T) {
 		})
 	}
 }
+
+// TestHelp: help, -h and -help print the usage, which names every command
+// with a line of its own, on stdout with exit 0; no arguments at all
+// print it on stderr with exit 2 and build nothing.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"-help"}, {"build", "-h"}} {
+		var out, errw strings.Builder
+		if code := Main(args, &out, &errw); code != 0 || errw.Len() != 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errw.String())
+		}
+		for _, cmd := range []string{"build", "check", "update", "serve", "image", "new DIR", "matrix", "help"} {
+			if !strings.Contains(out.String(), "\n  "+cmd+" ") {
+				t.Errorf("%v: usage has no line for %s:\n%s", args, cmd, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), "(serve)") {
+			t.Errorf("%v: usage does not say which command -port is for", args)
+		}
+	}
+	t.Chdir(t.TempDir())
+	var out, errw strings.Builder
+	if code := Main(nil, &out, &errw); code != 2 || !strings.HasPrefix(errw.String(), "usage: coursebuild COMMAND") || out.Len() != 0 {
+		t.Errorf("no arguments: exit %d, stdout %q, stderr %q", code, out.String(), errw.String())
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("no arguments wrote %v", entries)
+	}
+}
