@@ -7,10 +7,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,6 +118,73 @@ func Entries(contentDir string) ([]string, error) {
 type frontMatter struct {
 	Title  string               `yaml:"title"`
 	Probes map[string]probeSpec `yaml:"probes"`
+	// probeLines is the file line of each probe's name.
+	probeLines map[string]int
+}
+
+// frontMatterKeys and probeKeys are the keys the front matter and each
+// of its probes take, in the order messages list them.
+var (
+	frontMatterKeys = []string{"title", "probes"}
+	probeKeys       = []string{"node", "every", "query", "label"}
+)
+
+// checkFrontMatter checks the keys and the shape of the front matter's
+// YAML, doc, before it is decoded, so that a mistake is told in the
+// author's terms at its line (an unknown key with the nearest known one),
+// never in the decoder's. It returns the file line of each probe's name.
+// The YAML starts on the file's second line.
+func checkFrontMatter(path string, doc *yaml.Node) (map[string]int, error) {
+	lines := map[string]int{}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return lines, nil // empty: "no title" follows
+	}
+	at := func(n *yaml.Node) course.Pos { return course.Pos{File: path, Line: n.Line + 1} }
+	top := doc.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return nil, course.Errorf(at(top), "bad front matter: want keys and values (%s)", strings.Join(frontMatterKeys, ", "))
+	}
+	unknown := func(where string, k *yaml.Node, known []string) error {
+		if s := nearest(k.Value, known); s != "" {
+			return course.Errorf(at(k), "bad front matter: unknown %skey %q (did you mean %q?)", where, k.Value, s)
+		}
+		return course.Errorf(at(k), "bad front matter: unknown %skey %q (known: %s)", where, k.Value, strings.Join(known, ", "))
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		switch k.Value {
+		case "title":
+			if v.Kind != yaml.ScalarNode {
+				return nil, course.Errorf(at(v), "bad front matter: title: want one line of text")
+			}
+		case "probes":
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				continue
+			}
+			if v.Kind != yaml.MappingNode {
+				return nil, course.Errorf(at(v), "bad front matter: probes: want probes by name, each with %s", strings.Join(probeKeys, ", "))
+			}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				name, spec := v.Content[j], v.Content[j+1]
+				lines[name.Value] = name.Line + 1
+				if spec.Kind != yaml.MappingNode {
+					return nil, course.Errorf(at(name), "bad front matter: probe %s: want %s", name.Value, strings.Join(probeKeys, ", "))
+				}
+				for m := 0; m+1 < len(spec.Content); m += 2 {
+					pk, pv := spec.Content[m], spec.Content[m+1]
+					if !contains(probeKeys, pk.Value) {
+						return nil, unknown("probe ", pk, probeKeys)
+					}
+					if pv.Kind != yaml.ScalarNode {
+						return nil, course.Errorf(at(pv), "bad front matter: probe %s: %s: want a single value", name.Value, pk.Value)
+					}
+				}
+			}
+		default:
+			return nil, unknown("", k, frontMatterKeys)
+		}
+	}
+	return lines, nil
 }
 
 // probeSpec is a probe as written in the front matter.
@@ -143,7 +213,7 @@ func Chapter(path string, src []byte, standDir string) (*course.Chapter, error) 
 		return nil, err
 	}
 	ch.Body, ch.Title = body, fm.Title
-	if ch.Probes, err = probes(path, fm.Probes); err != nil {
+	if ch.Probes, err = probes(path, fm.Probes, fm.probeLines); err != nil {
 		return nil, err
 	}
 	p := &parser{ch: ch, standDir: standDir, dropped: dropped}
@@ -178,11 +248,20 @@ func splitFrontMatter(path string, src []byte) ([]byte, frontMatter, error) {
 		return nil, fm, course.Errorf(pos, "front matter is not closed by a --- line")
 	}
 	yamlText := src[4 : 4+end+1]
-	dec := yaml.NewDecoder(bytes.NewReader(yamlText))
-	dec.KnownFields(true)
-	if err := dec.Decode(&fm); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(yamlText, &doc); err != nil {
 		return nil, fm, yamlError(path, err)
 	}
+	lines, err := checkFrontMatter(path, &doc)
+	if err != nil {
+		return nil, fm, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(yamlText))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fm); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fm, yamlError(path, err)
+	}
+	fm.probeLines = lines
 	if strings.TrimSpace(fm.Title) == "" {
 		return nil, fm, course.Errorf(pos, "front matter has no title")
 	}
@@ -212,10 +291,14 @@ func yamlError(path string, err error) error {
 var probeName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 // probes checks the front matter's probes.
-func probes(path string, specs map[string]probeSpec) (map[string]*course.Probe, error) {
+func probes(path string, specs map[string]probeSpec, lines map[string]int) (map[string]*course.Probe, error) {
 	out := map[string]*course.Probe{}
-	pos := course.Pos{File: path, Line: 2}
-	for name, sp := range specs {
+	for _, name := range slices.Sorted(maps.Keys(specs)) {
+		sp := specs[name]
+		pos := course.Pos{File: path, Line: lines[name]}
+		if pos.Line == 0 {
+			pos.Line = 2
+		}
 		if !probeName.MatchString(name) {
 			return nil, course.Errorf(pos, "probe name %q: use [a-z][a-z0-9_]*", name)
 		}

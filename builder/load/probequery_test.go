@@ -21,7 +21,7 @@ func TestProbeQueryIsOneStatement(t *testing.T) {
 	}
 	for _, q := range []string{"DROP TABLE IF EXISTS zz; SELECT 1", "SELECT 1; SELECT 2;", "\"-- nothing\""} {
 		_, err := Chapter("content/01-a.md", []byte(chapter(q)), t.TempDir())
-		if err == nil || !strings.HasPrefix(err.Error(), "content/01-a.md:2: probe p: its query is ") {
+		if err == nil || !strings.HasPrefix(err.Error(), "content/01-a.md:4: probe p: its query is ") {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
