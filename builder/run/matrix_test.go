@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"replcourse/builder/course"
 )
@@ -120,5 +121,42 @@ func TestVersionAlternativesAndSince(t *testing.T) {
 	// The main version (0) compares against the block's own output.
 	if _, err := Run(context.Background(), st, crs, Options{}); err == nil || !strings.Contains(err.Error(), "+fifteen") {
 		t.Errorf("main version: %v, want a mismatch against the main output", err)
+	}
+}
+
+// A Past run does not spend every block's whole timeout on a node that
+// does not answer: after two blocks in a row on it time out, its blocks
+// are failures that say why, without running, until a host step; other
+// nodes run meanwhile.
+func TestPastNodeThatDoesNotAnswer(t *testing.T) {
+	st := &fakeStand{}
+	hang1 := block("sh", "replica", "hang", "x\n")
+	hang2 := block("sh", "replica", "hang", "x\n")
+	skipped := block("sh", "replica", "echo x", "echo x as \n")
+	other := block("sh", "primary", "echo p", "echo p as \n")
+	host := block("sh", course.Host, "docker compose restart replica", "restart done\n")
+	after := block("sh", "replica", "echo y", "echo y as \n")
+	for i, bl := range []*course.Block{hang1, hang2, skipped, other, host, after} {
+		bl.Pos.Line = 10 * (i + 1)
+		bl.Timeout = 100 * time.Millisecond
+	}
+	res, err := Run(context.Background(), st, courseOf(hang1, hang2, skipped, other, host, after), Options{Past: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Failures {
+		got = append(got, f.Block.Pos.String()+" "+f.Msg)
+	}
+	want := []string{
+		"c.md:10 timed out after 100ms",
+		"c.md:20 timed out after 100ms",
+		"c.md:30 did not run: replica did not answer the blocks at c.md:10 and c.md:20 within their bounds, and no host step has changed the stand since",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("failures:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if res.Blocks[other] == nil || res.Blocks[after] == nil || res.Blocks[skipped] != nil {
+		t.Error("the other node's block and the block after the host step must run; the third on the silent node must not")
 	}
 }

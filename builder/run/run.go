@@ -41,6 +41,12 @@ const MaxOutput = 4 << 20
 // pollEvery is the pause between two attempts of an eventually block.
 const pollEvery = 200 * time.Millisecond
 
+// retryBound bounds, in a Past run, a block on a node whose previous
+// block timed out: a node that does not answer (a server that never came
+// up on this version) would otherwise cost every later block its whole
+// timeout.
+const retryBound = 10 * time.Second
+
 // Options tunes a run.
 type Options struct {
 	// Until stops after the chapter with this number (0: run all).
@@ -94,6 +100,11 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 	defer func() { res.Series = ss.done }()
 	defer ss.stopAll(context.WithoutCancel(ctx))
 	capturedBy := map[string]*course.Block{}
+	// silent holds, in a Past run, the blocks of each node that timed out
+	// in a row since the last host step: after one, the node's next block
+	// runs within retryBound; after two, the node's blocks are not run
+	// (each a failure saying why) until a host step changes the stand.
+	silent := map[string][]*course.Block{}
 	for i, b := range blocks {
 		want, _ := b.ExpectedFor(opt.Version)
 		for _, name := range check.CaptureNames(want) {
@@ -108,16 +119,35 @@ func Run(ctx context.Context, st Stand, c *course.Course, opt Options) (*Results
 		if opt.OnBlock != nil {
 			opt.OnBlock(i, len(blocks), b, nil)
 		}
+		var bound time.Duration
 		if opt.Past {
 			if be := missingValue(b, want, res.Vars, capturedBy); be != nil {
 				res.Failures = append(res.Failures, be)
 				continue
 			}
+			if t := silent[b.Node]; len(t) >= 2 {
+				res.Failures = append(res.Failures, &BlockError{Block: b, Kind: KindBroken,
+					Msg: fmt.Sprintf("did not run: %s did not answer the blocks at %s and %s within their bounds, and no host step has changed the stand since", b.Node, t[0].Pos, t[1].Pos)})
+				continue
+			} else if len(t) == 1 {
+				bound = retryBound
+			}
 		}
 		ss.before(ctx, b)
-		r, err := runBlock(ctx, st, b, want, res.Vars)
+		r, err := runBlockWithin(ctx, st, b, want, res.Vars, bound)
 		if perr := ss.after(ctx, b); perr != nil && err == nil {
 			err = perr
+		}
+		if opt.Past {
+			var be *BlockError
+			switch {
+			case b.Node == course.Host:
+				clear(silent)
+			case errors.As(err, &be) && be.TimedOut:
+				silent[b.Node] = append(silent[b.Node], b)
+			default:
+				delete(silent, b.Node)
+			}
 		}
 		if (opt.KeepGoing || opt.Past) && keepGoing(b, want, r, err, res.Vars) {
 			res.Mismatches = append(res.Mismatches, err.(*BlockError))
@@ -207,19 +237,29 @@ func missingValue(b *course.Block, want string, vars check.Captures, capturedBy 
 // the run's version), at most once unless it is an eventually block,
 // which is re-run until it matches or its bound passes.
 func runBlock(ctx context.Context, st Stand, b *course.Block, want string, vars check.Captures) (*course.Result, error) {
+	return runBlockWithin(ctx, st, b, want, vars, 0)
+}
+
+// runBlockWithin is runBlock with each attempt, and an eventually block's
+// whole wait, bounded by bound as well when it is not 0.
+func runBlockWithin(ctx context.Context, st Stand, b *course.Block, want string, vars check.Captures, bound time.Duration) (*course.Result, error) {
 	code, err := check.Substitute(b.Code, vars)
 	if err != nil {
 		return nil, &BlockError{Block: b, Msg: err.Error()}
 	}
 	var deadline time.Time
 	if b.Eventually > 0 {
-		deadline = time.Now().Add(b.Eventually)
+		wait := b.Eventually
+		if bound > 0 {
+			wait = min(wait, bound)
+		}
+		deadline = time.Now().Add(wait)
 	}
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		r, err := attemptBlock(ctx, st, b, code)
+		r, err := attemptBlock(ctx, st, b, code, bound)
 		if r != nil {
 			r.Attempts, r.Elapsed = attempt, time.Since(start)
 		}
@@ -245,8 +285,11 @@ func runBlock(ctx context.Context, st Stand, b *course.Block, want string, vars 
 }
 
 // attemptBlock runs the block once within its timeout.
-func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (*course.Result, error) {
+func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string, bound time.Duration) (*course.Result, error) {
 	timeout := blockTimeout(b, code)
+	if bound > 0 {
+		timeout = min(timeout, bound)
+	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	out := &capped{limit: MaxOutput}
@@ -268,7 +311,11 @@ func attemptBlock(ctx context.Context, st Stand, b *course.Block, code string) (
 	r.Output = out.String()
 	if err != nil {
 		if errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			return r, &BlockError{Block: b, Msg: fmt.Sprintf("timed out after %s", timeout), Output: r.Output}
+			msg := fmt.Sprintf("timed out after %s", timeout)
+			if bound > 0 && timeout == bound {
+				msg += " (bounded so: the block before it on this node timed out too)"
+			}
+			return r, &BlockError{Block: b, Msg: msg, Output: r.Output, TimedOut: true}
 		}
 		if ctx.Err() != nil {
 			return r, ctx.Err()
@@ -380,6 +427,8 @@ type BlockError struct {
 	// Masked is the expected text rewritten from the actual output
 	// (check.Mask), set for the mismatches a KeepGoing run goes past.
 	Masked string
+	// TimedOut says an attempt passed its timeout (Kind is KindBroken).
+	TimedOut bool
 }
 
 // Kind classifies a BlockError.
