@@ -273,7 +273,7 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	case "check":
 		c, err := build.Load(o.cfg)
 		if err == nil {
-			fmt.Fprintf(stdout, "%d chapters, %d blocks: content is well formed\n", len(c.Chapters), len(c.Blocks()))
+			fmt.Fprintf(stdout, "%s: content is well formed\n", build.Counts(c, 0))
 		}
 		return err
 	case "new":

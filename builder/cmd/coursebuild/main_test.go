@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -323,5 +324,26 @@ func TestHelp(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir("."); len(entries) != 0 {
 		t.Errorf("no arguments wrote %v", entries)
+	}
+}
+
+// TestCheckAndBuildCountAlike: check and a build say the same numbers of
+// chapters, blocks and blocks run, in the same words.
+func TestCheckAndBuildCountAlike(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	cfg := recordedCourse(t)
+	var checkOut, buildOut, errw strings.Builder
+	if code := Main([]string{"-C", cfg.Root, "check"}, &checkOut, &errw); code != 0 {
+		t.Fatalf("check: exit %d: %s", code, errw.String())
+	}
+	if code := Main([]string{"-C", cfg.Root, "build"}, &buildOut, &errw); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, errw.String())
+	}
+	counts, _, ok := strings.Cut(checkOut.String(), ": content is well formed")
+	if !ok || !regexp.MustCompile(`^\d+ chapters?, \d+ blocks?, \d+ run$`).MatchString(counts) {
+		t.Fatalf("check says %q", checkOut.String())
+	}
+	if !strings.Contains(buildOut.String(), counts+": taken from the record in ") {
+		t.Errorf("build does not say %q:\n%s", counts, buildOut.String())
 	}
 }
