@@ -5,7 +5,6 @@
 package stand
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -439,33 +438,6 @@ func (s *Stand) exec(ctx context.Context, id, user string, cmd []string, w io.Wr
 		return 0, err
 	}
 	return ins.ExitCode, nil
-}
-
-// Logs returns the last n lines of node's container log, or a note on why
-// there are none.
-func (s *Stand) Logs(ctx context.Context, node string, n int) string {
-	id, err := s.container(ctx, node)
-	if err != nil {
-		return err.Error()
-	}
-	text, err := s.containerLogs(ctx, id, client.ContainerLogsOptions{Tail: fmt.Sprint(n)})
-	if err != nil {
-		return err.Error()
-	}
-	return text
-}
-
-// containerLogs reads a container's log, stdout and stderr merged.
-func (s *Stand) containerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (string, error) {
-	opts.ShowStdout, opts.ShowStderr = true, true
-	rc, err := s.cli.ContainerLogs(ctx, id, opts)
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	var buf bytes.Buffer
-	_, err = stdcopy.StdCopy(&buf, &buf, rc)
-	return buf.String(), err
 }
 
 // Close removes every container (with its volumes), network and volume of
