@@ -85,7 +85,7 @@ func seedRecord(t *testing.T, cfg Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := render.Verified{Server: "PostgreSQL 17.6 (seeded)", Image: "postgres:17 0123456789ab", BuiltAt: time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)}
+	v := render.Verified{Server: "PostgreSQL 17.6 (seeded)", Image: "postgres:17 0123456789ab", BuiltAt: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)}
 	if err := rc.save(res, v); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestProseEditBuildsFromRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"At that moment the WAL ended at 0/3000148", "PostgreSQL 17.6 (seeded)", "2026-11-25"} {
+	for _, want := range []string{"At that moment the WAL ended at 0/3000148", "PostgreSQL 17.6 (seeded)", "2026-11-30"} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -29,7 +29,7 @@ func TestDiagramRecorded(t *testing.T) {
 		blocks[1]: {Output: state, Attempts: 1},
 	}}
 	path := filepath.Join(t.TempDir(), "record.json")
-	if err := New(env, blocks, res, Verified{At: time.Now(), Server: "PostgreSQL 17.6", Image: "postgres:17 abc"}).Write(path); err != nil {
+	if err := New(env, blocks, res, Verified{At: time.Now(), Server: server, Image: "postgres:17 0123456789ab"}).Write(path); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Read(path)

@@ -34,6 +34,9 @@ func runnable(ch *course.Chapter) []*course.Block {
 
 var env = Env{Builder: "b1", Images: []string{"postgres:17"}, Stand: map[string]string{"compose.yaml": "h1"}}
 
+// server is what SELECT version() returns on the stand of env.
+const server = "PostgreSQL 17.6 (Debian 17.6-1.pgdg13+1) on x86_64-pc-linux-gnu, compiled by gcc (Debian 14.2.0-19) 14.2.0, 64-bit"
+
 func TestKeysIgnoreProse(t *testing.T) {
 	keys := Keys(env, runnable(chapter(t, src)))
 	prose := strings.Replace(src, "Prose.\n", "Other prose,\nover two lines, with a [link](x.html).\n\n```text\ndisplay only\n```\n", 1)
@@ -74,7 +77,7 @@ func TestRoundTrip(t *testing.T) {
 			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
 	}
 	path := filepath.Join(t.TempDir(), "verified", "record.json")
-	if err := New(env, bs, res, Verified{At: time.Now(), Server: "PostgreSQL 17.6", Image: "postgres:17 abc"}).Write(path); err != nil {
+	if err := New(env, bs, res, Verified{At: time.Now(), Server: server, Image: "postgres:17 0123456789ab"}).Write(path); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Read(path)
@@ -145,7 +148,7 @@ func goodRecord(t *testing.T, bs []*course.Block) *Record {
 			Points: []course.Point{{T: 0, V: []float64{0}}, {T: 50 * time.Millisecond, V: []float64{8192}}},
 			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
 	}
-	r := New(env, bs, res, Verified{At: time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC), Server: "PostgreSQL 17.6", Image: "postgres:17 abc"})
+	r := New(env, bs, res, Verified{At: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC), Server: server, Image: "postgres:17 0123456789ab"})
 	if why := r.Stale(env, bs); why != "" {
 		t.Fatalf("the untouched record is stale: %s", why)
 	}
@@ -200,8 +203,17 @@ func TestRecordedResultsAreChecked(t *testing.T) {
 		{"negative failed samples", func(r *Record) { r.Series[0].Errors = -1 }, "the recorded samples of probe lag are not what a run records: -1 failed samples"},
 		{"series missing", func(r *Record) { r.Series = nil }, "07-lag.md:14: the record has no samples of probe lag, which this block samples"},
 		{"series twice", func(r *Record) { r.Series = append(r.Series, r.Series[0]) }, "the record holds two series of probe lag"},
-		{"no date", func(r *Record) { r.VerifiedAt = time.Time{} }, "the record does not say when and against what server and image it was verified"},
-		{"no server", func(r *Record) { r.Server = "" }, "the record does not say when and against what server and image it was verified"},
+		{"no date", func(r *Record) { r.VerifiedAt = time.Time{} }, "the record does not say when it was verified"},
+		{"no server", func(r *Record) { r.Server = "" }, "the record does not say what server its sql blocks ran against"},
+		{"no image", func(r *Record) { r.Image = "" }, "the record does not say which image it was verified on"},
+		{"date in the future", func(r *Record) { r.VerifiedAt = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC) }, "the record says what no run writes: verified_at 2099-01-01T00:00:00Z is in the future"},
+		{"date before the format", func(r *Record) { r.VerifiedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }, "verified_at 2020-01-01T00:00:00Z is before record format 2 existed"},
+		{"image forged", func(r *Record) { r.Image = "evil/forged:1 deadbeef for postgres:17" }, `image "evil/forged:1 deadbeef for postgres:17" is not one the stand may run`},
+		{"image id not an id", func(r *Record) { r.Image = "postgres:17 <b>hi</b>" }, `is not one the stand may run`},
+		{"image a fallback the key does not name", func(r *Record) { r.Image = "replcourse/postgres:17 0123456789ab for postgres:17" }, `is not one the stand may run`},
+		{"images added", func(r *Record) { r.Image += ", postgres:17 0123456789ab" }, `names 2 images, the stand has 1`},
+		{"server forged", func(r *Record) { r.Server = "PostgreSQL 99.1" }, "PostgreSQL 99.1 is not the major version of the stand's images (17)"},
+		{"server not a version()", func(r *Record) { r.Server = "a fine server" }, `server "a fine server" is not what SELECT version() returns`},
 		{"blocks swapped", func(r *Record) { r.Blocks[0], r.Blocks[1] = r.Blocks[1], r.Blocks[0] }, "07-lag.md:14: this block (sql on primary: SELECT pg_current_wal_lsn();) changed"},
 		{"blocks missing", func(r *Record) { r.Blocks = nil }, "07-lag.md:14: the record stops before this block (it covers 0 blocks"},
 	} {
@@ -246,7 +258,7 @@ func TestRecordedFailuresAsDeclared(t *testing.T) {
 		bs[2]: {Output: "replica  stopped\n", Attempts: 1},
 	}}
 	fresh := func() *Record {
-		return New(env, bs, res, Verified{At: time.Now(), Server: "PostgreSQL 17.6", Image: "postgres:17 abc"})
+		return New(env, bs, res, Verified{At: time.Now(), Server: server, Image: "postgres:17 0123456789ab"})
 	}
 	if why := fresh().Stale(env, bs); why != "" {
 		t.Fatalf("stale: %s", why)
@@ -288,7 +300,7 @@ func FuzzUse(f *testing.F) {
 		bs[1]: {Output: "0/3000148\n", Attempts: 1},
 	}, Series: map[*course.Probe]*course.Series{p: {Probe: p, Columns: []string{"v"}, Points: []course.Point{{T: 1, V: []float64{2}}},
 		Marks: []course.Mark{{T: 0, Block: bs[0]}, {T: 1, Block: bs[1]}}}}}
-	if err := New(env, bs, res, Verified{At: time.Unix(1, 0), Server: "s", Image: "i"}).Write(good); err != nil {
+	if err := New(env, bs, res, Verified{At: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC), Server: server, Image: "postgres:17 0123456789ab"}).Write(good); err != nil {
 		f.Fatal(err)
 	}
 	data, err := os.ReadFile(good)

@@ -45,7 +45,7 @@ func recordedCourse(t *testing.T) build.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := record.New(env, blocks, res, record.Verified{At: time.Now(), Server: "PostgreSQL 17 (recorded)", Image: "postgres:17"}).Write(cfg.Record); err != nil {
+	if err := record.New(env, blocks, res, record.Verified{At: time.Now(), Server: "PostgreSQL 17.6 (recorded)", Image: "postgres:17 0123456789ab"}).Write(cfg.Record); err != nil {
 		t.Fatal(err)
 	}
 	return cfg
