@@ -220,7 +220,41 @@ func Chapter(path string, src []byte, standDir string) (*course.Chapter, error) 
 	if err := p.blocks(); err != nil {
 		return nil, err
 	}
+	if err := probesUsed(ch); err != nil {
+		return nil, err
+	}
 	return ch, nil
+}
+
+// probesUsed checks that every probe of the front matter is sampled by a
+// block (sample=NAME): a probe no block samples has no samples to draw, so
+// a chart of it is an error at the chart's line, and a probe nothing uses
+// at all is one at the probe's line. The first error in the file is
+// reported.
+func probesUsed(ch *course.Chapter) error {
+	sampled := map[*course.Probe]bool{}
+	for _, b := range ch.Blocks {
+		if b.Sample != nil {
+			sampled[b.Sample] = true
+		}
+	}
+	var errs []*course.Error
+	charted := map[*course.Probe]bool{}
+	for _, b := range ch.Blocks {
+		if pr := b.Chart; pr != nil && !sampled[pr] {
+			charted[pr] = true
+			errs = append(errs, course.Errorf(b.Pos, "chart of probe %s, which no block samples: the chart would have nothing to draw (add sample=%s to the blocks whose run it watches)", pr.Name, pr.Name))
+		}
+	}
+	for _, pr := range ch.Probes {
+		if !sampled[pr] && !charted[pr] {
+			errs = append(errs, course.Errorf(pr.Pos, "probe %s is never used: no block samples it (sample=%s) and no chart draws it; use it or remove it", pr.Name, pr.Name))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return slices.MinFunc(errs, func(a, b *course.Error) int { return a.Pos.Line - b.Pos.Line })
 }
 
 func firstInvalid(b []byte) int {
