@@ -123,6 +123,9 @@ func (r *MatrixRun) Stale(env Env, blocks []*course.Block) string {
 		why = append(why, fmt.Sprintf("the images changed (%s, was %s)", strings.Join(env.Images, ", "), strings.Join(r.Images, ", ")))
 	}
 	why = append(why, standChanges(r.Stand, env.Stand)...)
+	if err := r.checkRan(); r.Unavailable == "" && err != nil {
+		why = append(why, fmt.Sprintf("the matrix says what no run writes: %v", err))
+	}
 	if len(why) > 0 || r.Unavailable != "" {
 		return strings.Join(why, "\n")
 	}
@@ -220,4 +223,26 @@ func (m *Matrix) Write(path string) error {
 		return err
 	}
 	return atomic.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// checkRan holds what the versions page shows of a run — when it ran and
+// against which server — to what a run writes: ran_at not in the future,
+// and the server, when one answered, SELECT version() of a server of the
+// run's major version (see checkVerified for the record's rules).
+func (r *MatrixRun) checkRan() error {
+	switch {
+	case r.RanAt.IsZero():
+		return errors.New("no ran_at")
+	case r.RanAt.After(now().Add(clockSkew)):
+		return fmt.Errorf("ran_at %s is in the future", r.RanAt.Format(time.RFC3339))
+	case r.Server == "":
+		return nil
+	}
+	if err := checkServer(r.Server, nil, false, nil); err != nil {
+		return err
+	}
+	if v := serverVersion.FindStringSubmatch(r.Server)[1]; major(v) != fmt.Sprint(r.Version) {
+		return fmt.Errorf("server PostgreSQL %s on the run of version %d", v, r.Version)
+	}
+	return nil
 }

@@ -56,6 +56,23 @@ func TestMatrixStaleAndRoundTrip(t *testing.T) {
 		t.Errorf("after an alternative was added: %q", why)
 	}
 	bs[1].Alternatives = nil
+	// What the versions page shows of the run must be what a run writes.
+	for server, want := range map[string]string{
+		"PostgreSQL 15.8 (Debian 15.8-1) on x86_64-pc-linux-gnu, 64-bit": "",
+		"PostgreSQL 99.1 on x86_64-pc-linux-gnu, 64-bit":                 "server PostgreSQL 99.1 on the run of version 15",
+		"a forged server": "is not what SELECT version() returns",
+	} {
+		f := r
+		f.Server = server
+		if why := f.Stale(env, bs); want == "" && why != "" || want != "" && !strings.Contains(why, want) {
+			t.Errorf("server %q: stale %q, want %q", server, why, want)
+		}
+	}
+	future := r
+	future.RanAt = time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	if why := future.Stale(env, bs); !strings.Contains(why, "ran_at 2099-01-01T00:00:00Z is in the future") {
+		t.Errorf("a run in 2099: %q", why)
+	}
 	if why := r.Stale(Env{Builder: "c", Images: env.Images, Stand: env.Stand}, bs); !strings.Contains(why, "builder") {
 		t.Errorf("another builder: %q", why)
 	}
