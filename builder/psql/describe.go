@@ -49,6 +49,7 @@ func (s *Session) describe(ctx context.Context, m *metaCommand, args []string) (
 	for _, a := range args {
 		line += " " + quoteArg(a)
 	}
+	var out strings.Builder // printed whole, or not at all past the block's limit
 	failed, err := s.client.Describe(ctx, DescribeCommand{
 		User:       s.cfg.User,
 		Database:   s.cfg.Database,
@@ -56,15 +57,16 @@ func (s *Session) describe(ctx context.Context, m *metaCommand, args []string) (
 		Expanded:   s.expanded.String(),
 		Line:       line,
 		Limit:      s.maxBytes,
-	}, s.out)
+	}, &out)
 	switch {
 	case err == nil:
+		s.out.print(out.String())
 		return failed, nil
 	case ctx.Err() != nil:
 		return true, fmt.Errorf("psql: %s interrupted: %w", cmd, ctx.Err())
 	case errors.Is(err, ErrOutputTooLarge):
 		why := fmt.Sprintf("its output passed %s", sizeName(s.maxBytes))
-		s.out.print(fmt.Sprintf("[result too large to verify, not shown: %s]\n", why))
+		s.out.note(fmt.Sprintf("[result too large to verify, not shown: %s]\n", why))
 		return true, &TooLargeError{Line: m.line, Statement: line, Why: why}
 	}
 	return false, fmt.Errorf("line %d: running psql for %s: %w", m.line, cmd, err)

@@ -26,29 +26,68 @@ type Session struct {
 	notes []*pgconn.Notification
 
 	// What psql keeps on the client side of a session.
-	maxRows, maxBytes int // limits of one result; MaxResultRows, MaxResultBytes unless SetLimits
+	maxRows, maxBytes int // limits of one result and of one Run's output; MaxResultRows, MaxResultBytes unless SetLimits
 
 	expanded expandedMode      // \x
 	vars     map[string]string // \set, \gset
 	client   Client            // runs psql in the node's container, for describe commands
 }
 
-// output writes to the caller's writer and keeps the first write error.
+// output writes one Run's output to the caller's writer and keeps the
+// first write error. Everything the run prints (results, COPY data,
+// notices, \echo, describe output) counts toward one limit, in bytes:
+// past it, the rest is dropped and over is set, and Run fails the block
+// (see Session.blockTooLarge). Only the note saying so goes past the
+// limit, which leaves room for it.
 type output struct {
-	w   io.Writer
-	err error
+	w     io.Writer
+	err   error
+	limit int  // bytes the run may print, notes aside
+	n     int  // bytes printed
+	over  bool // something was dropped for the limit
 }
 
+// noteRoom is kept below a run's byte limit for the note that ends a run
+// past it, so that output and note stay within the limit together.
+const noteRoom = 128
+
+func newOutput(w io.Writer, maxBytes int) *output {
+	return &output{w: w, limit: max(maxBytes-noteRoom, 0)}
+}
+
+// Write passes on what fits under the limit, for streams such as COPY data.
 func (o *output) Write(p []byte) (int, error) {
-	if o.err == nil {
-		_, o.err = o.w.Write(p)
+	all := len(p)
+	if room := o.limit - o.n; o.over || len(p) > room {
+		o.over = true
+		p = p[:max(min(room, len(p)), 0)]
 	}
-	return len(p), o.err
+	o.n += len(p)
+	o.write(p)
+	return all, o.err
 }
 
+// print writes one piece of output (a result, a message, a line) whole, or
+// none of it once the limit would be passed.
 func (o *output) print(s string) {
-	if o != nil && s != "" {
-		_, _ = o.Write([]byte(s))
+	if o == nil || s == "" {
+		return
+	}
+	if o.over || len(s) > o.limit-o.n {
+		o.over = true
+		return
+	}
+	o.n += len(s)
+	o.write([]byte(s))
+}
+
+// note writes a note in the place of output that was not shown, past the
+// limit.
+func (o *output) note(s string) { o.write([]byte(s)) }
+
+func (o *output) write(p []byte) {
+	if o.err == nil && len(p) > 0 {
+		_, o.err = o.w.Write(p)
 	}
 }
 
@@ -113,7 +152,7 @@ func (s *Session) Run(ctx context.Context, script string, w io.Writer) (errored 
 	if err := sc.firstProblem(); err != nil {
 		return false, err
 	}
-	s.out = &output{w: w}
+	s.out = newOutput(w, s.maxBytes)
 	defer func() { s.out = nil }()
 	for _, it := range sc.items {
 		var failed bool
@@ -124,6 +163,9 @@ func (s *Session) Run(ctx context.Context, script string, w io.Writer) (errored 
 		}
 		errored = errored || failed
 		s.printNotifications()
+		if err == nil && s.out.over {
+			errored, err = true, s.blockTooLarge(it)
+		}
 		if err == nil {
 			err = s.out.err
 		}

@@ -3,6 +3,7 @@ package psql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -53,6 +54,7 @@ func testSession(t *testing.T, srv *server) {
 	})
 	t.Run("describe commands refuse what their own psql cannot see", func(t *testing.T) { testDescribeLimits(t, srv) })
 	t.Run("results past the limits fail the block", func(t *testing.T) { testLimits(t, srv) })
+	t.Run("all a block prints counts toward one limit", func(t *testing.T) { testBlockLimit(t, srv) })
 	t.Run("timeout keeps partial output and the session", func(t *testing.T) { testTimeout(t, srv) })
 	t.Run("alive until the backend dies", func(t *testing.T) { testAlive(t, srv) })
 }
@@ -189,4 +191,41 @@ func run(t testing.TB, s *Session, script string) string {
 		t.Fatalf("Run(%q): errored=%v err=%v\n%s", script, errored, err, b.String())
 	}
 	return b.String()
+}
+
+// testBlockLimit runs blocks each of whose results is under the limit but
+// whose output together passes it: the block fails with a *TooLargeError
+// at the line that passed it, the page stays within MaxResultBytes with the
+// note at its end, and nothing after it runs.
+func testBlockLimit(t *testing.T, srv *server) {
+	const mib3 = "repeat('x', 3 * 1024 * 1024)"
+	const col = "repeat('x', 700 * 1024)" // a table of about 2 MiB: header, dashes and value
+	tests := []struct {
+		name, script string
+		line         int
+	}{
+		{"echo of a variable", "SELECT " + mib3 + " || repeat('y', 2 * 1024 * 1024) AS big \\gset\n\\echo :big :big\n", 2},
+		{"results", "SELECT " + col + " AS a;\nSELECT " + col + " AS b;\n", 2},
+		{"notices", "DO $$ BEGIN RAISE NOTICE '%', " + mib3 + "; END $$;\nDO $$ BEGIN RAISE NOTICE '%', " + mib3 + "; END $$;\n", 2},
+		{"COPY data after a result", "SELECT " + col + " AS a;\nCOPY (SELECT " + mib3 + ") TO STDOUT;\n", 2},
+		{"describe after a result", "CREATE TABLE IF NOT EXISTS limit_t (a int);\nSELECT repeat('x', 4 * 1024 * 1024 - 300) AS a \\gset\n\\echo :a\n\\d limit_t\n", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := srv.connect(t, "session")
+			s.SetClient(srv.resident(t))
+			var b strings.Builder
+			errored, err := s.Run(context.Background(), tt.script+"SELECT 'after' AS after;\n", &b)
+			want := fmt.Sprintf("line %d: result too large to verify: ", tt.line)
+			var tl *TooLargeError
+			if !errors.As(err, &tl) || !strings.HasPrefix(err.Error(), want) || !errored {
+				t.Fatalf("Run = %v, %v; want a TooLargeError starting %q", errored, err, want)
+			}
+			out := b.String()
+			if b.Len() > MaxResultBytes || strings.Contains(out, "after") ||
+				!strings.HasSuffix(out, "[result too large to verify, not shown: "+tl.Why+"]\n") {
+				t.Errorf("output of %d bytes ending %q", b.Len(), out[max(len(out)-200, 0):])
+			}
+		})
+	}
 }

@@ -1,6 +1,9 @@
 package psql
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -240,7 +243,7 @@ func TestStore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b strings.Builder
-		s := &Session{vars: map[string]string{}, out: &output{w: &b}}
+		s := &Session{vars: map[string]string{}, out: newOutput(&b, MaxResultBytes)}
 		row := make([]*string, len(tt.names))
 		for i := range row {
 			row[i] = val("v")
@@ -250,5 +253,46 @@ func TestStore(t *testing.T) {
 			t.Errorf("store(%q) = %v, printed %q, vars %v; want %v, %q, %v",
 				tt.names, failed, b.String(), s.vars, tt.wantFailed, tt.wantOut, tt.wantVars)
 		}
+	}
+}
+
+// TestRunOutputLimit checks that all a Run prints counts toward one byte
+// limit: meta-commands' output past it fails the run with a
+// *TooLargeError at the command that passed it, a note in place of its
+// output, and nothing after it run.
+func TestRunOutputLimit(t *testing.T) {
+	const limit = 1000
+	big := strings.Repeat("x", 400)
+	tests := []struct {
+		name, script string
+		wantLine     int    // 0: no error
+		wantOut      string // the output before the note
+	}{
+		{"echo adds up", "\\set big " + big + "\n\\echo :big\n\\echo :big :big\n\\echo after\n", 3, big + "\n"},
+		{"qecho too", "\\set big " + big + "\n\\qecho :big :big :big\n\\echo after\n", 2, ""},
+		{"up to the limit", "\\set big " + big + "\n\\echo :big\n\\echo :big\n", 0, big + "\n" + big + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Session{vars: map[string]string{}}
+			s.SetLimits(MaxResultRows, limit)
+			var b strings.Builder
+			errored, err := s.Run(context.Background(), tt.script, &b)
+			if tt.wantLine == 0 {
+				if err != nil || errored || b.String() != tt.wantOut {
+					t.Fatalf("Run = %v, %v, output %q; want %q", errored, err, b.String(), tt.wantOut)
+				}
+				return
+			}
+			var tl *TooLargeError
+			want := fmt.Sprintf("line %d: result too large to verify: the block's output passed 1000 bytes; the rest of the block was not run", tt.wantLine)
+			if !errors.As(err, &tl) || err.Error() != want || !errored {
+				t.Fatalf("Run = %v, %v; want a TooLargeError %q", errored, err, want)
+			}
+			note := "[result too large to verify, not shown: the block's output passed 1000 bytes]\n"
+			if b.String() != tt.wantOut+note || b.Len() > limit {
+				t.Errorf("output %q, want %q", b.String(), tt.wantOut+note)
+			}
+		})
 	}
 }
