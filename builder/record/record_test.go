@@ -200,6 +200,11 @@ func TestRecordedResultsAreChecked(t *testing.T) {
 			r.Series[0].Points = [][]float64{{0, 1, 1}}
 		}, `the recorded samples of probe lag are not what a run records: columns ["lag" "lag"], not the distinct names a query returns`},
 		{"column without a name", func(r *Record) { r.Series[0].Columns = []string{""} }, `the recorded samples of probe lag are not what a run records: columns [""], not the distinct names a query returns`},
+		{"columns the chart cannot draw", func(r *Record) {
+			r.Series[0].Columns = []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+			r.Series[0].Points = [][]float64{{0, 1, 2, 3, 4, 5, 6, 7, 8}}
+		}, "the recorded samples of probe lag are not what a run records: the query returns 8 columns; a chart draws at most"},
+		{"value the chart cannot draw", func(r *Record) { r.Series[0].Points[1][1] = 1e300 }, "the recorded samples of probe lag are not what a run records: the sample at 0.05 s is 1e+300, beyond the"},
 		{"negative failed samples", func(r *Record) { r.Series[0].Errors = -1 }, "the recorded samples of probe lag are not what a run records: -1 failed samples"},
 		{"series missing", func(r *Record) { r.Series = nil }, "07-lag.md:14: the record has no samples of probe lag, which this block samples"},
 		{"series twice", func(r *Record) { r.Series = append(r.Series, r.Series[0]) }, "the record holds two series of probe lag"},

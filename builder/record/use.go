@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"replcourse/builder"
+	"replcourse/builder/chart"
 	"replcourse/builder/check"
 	"replcourse/builder/course"
 	"replcourse/builder/run"
@@ -264,6 +265,14 @@ func (s Series) restore(blocks []*course.Block) (*course.Probe, *course.Series, 
 		last = pt[0]
 		out.Points = append(out.Points, course.Point{T: time.Duration(pt[0]), V: slices.Clone(pt[1:])})
 	}
+	// A chart draws the samples only when they meet its rules
+	// (chart.Check, their one home): samples it cannot draw are not shown
+	// as verified from the record, the run that made them is done again.
+	if drawn(p, blocks) {
+		if err := chart.Check(out); err != nil {
+			return bad("%v", err)
+		}
+	}
 	if len(s.Marks) != len(sampling) {
 		return bad("%d marks for %d sampled blocks", len(s.Marks), len(sampling))
 	}
@@ -276,6 +285,20 @@ func (s Series) restore(blocks []*course.Block) (*course.Probe, *course.Series, 
 		out.Marks = append(out.Marks, course.Mark{T: time.Duration(m[0]), Block: blocks[m[1]]})
 	}
 	return p, out, nil
+}
+
+// drawn reports whether a ```chart block of a chapter of blocks draws p.
+func drawn(p *course.Probe, blocks []*course.Block) bool {
+	seen := map[*course.Chapter]bool{}
+	for _, b := range blocks {
+		if ch := b.Chapter; ch != nil && !seen[ch] {
+			seen[ch] = true
+			if slices.ContainsFunc(ch.Blocks, func(c *course.Block) bool { return c.Chart == p }) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Verified is what a run produced, for New.

@@ -100,3 +100,24 @@ func TestRecordWithoutSQL(t *testing.T) {
 		t.Errorf("a diagram on 99.9 from postgres:17: %q", why)
 	}
 }
+
+// The chart's rules (chart.Check) hold the samples a chart draws: the
+// same samples of a probe no chart block draws are what a run records.
+func TestChartRulesOnlyForDrawnSamples(t *testing.T) {
+	eight := func(r *Record) {
+		r.Series[0].Columns = []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+		r.Series[0].Points = [][]float64{{0, 1, 2, 3, 4, 5, 6, 7, 8}}
+	}
+	drawn := runnable(chapter(t, src))
+	r := goodRecord(t, drawn)
+	eight(r)
+	if _, why := r.Use(env, drawn); !strings.Contains(why, "a chart draws at most") {
+		t.Errorf("8 columns under a chart: %q", why)
+	}
+	undrawn := runnable(chapter(t, strings.TrimSuffix(src, "```chart {probe=lag}\n```\n")))
+	r = goodRecord(t, undrawn)
+	eight(r)
+	if _, why := r.Use(env, undrawn); why != "" {
+		t.Errorf("8 columns, no chart: %q", why)
+	}
+}
