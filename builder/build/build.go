@@ -433,7 +433,7 @@ func onStand(ctx context.Context, cfg Config, m *composefile.Model, tm *Timings,
 		return err
 	}
 	tm.Image = time.Since(t0)
-	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.Course.ComposeFile(), Model: m, Images: imgs, Log: log})
+	st, err := stand.New(ctx, stand.Config{ComposeFile: cfg.Course.ComposeFile(), Model: m, Images: imgs, Log: log, Course: cfg.Course.Root})
 	if err != nil {
 		return err
 	}

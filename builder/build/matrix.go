@@ -275,7 +275,7 @@ func matrixRun(ctx context.Context, cfg Config, c *course.Course, m *composefile
 	if err != nil {
 		return r, err
 	}
-	st, err := stand.New(ctx, stand.Config{ComposeFile: cc.ComposeFile(), Model: m, Images: byRef, Log: log})
+	st, err := stand.New(ctx, stand.Config{ComposeFile: cc.ComposeFile(), Model: m, Images: byRef, Log: log, Course: cc.Root})
 	if err != nil {
 		if ctx.Err() != nil {
 			return r, ctx.Err()

@@ -41,7 +41,9 @@ type Model struct {
 	File string // the compose file, as given to Load
 	// Name is the project name a reader's `docker compose` gives the
 	// stand: the file's name:, else its folder's name, normalized.
-	Name     string
+	Name string
+	// Named says the file sets name: (Name is not its folder's).
+	Named    bool
 	Services []*Service // in name order
 
 	abs string            // File, absolute
@@ -238,6 +240,7 @@ func Parse(ctx context.Context, file string, src []byte, env map[string]string) 
 		return nil, err
 	}
 	m.Name = p.Name
+	m.Named = lineOf(&tree, "name") > 0
 	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		m.Services = append(m.Services, service(p.Services[name], lineOf(&tree, "services", name)))
 	}

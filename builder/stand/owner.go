@@ -129,7 +129,7 @@ type leftover struct {
 
 // findLeftovers lists the stands of other builds: everything carrying
 // OwnerLabel, and, from builds made before it existed, the projects named
-// ProjectPrefix…; except the project skip.
+// legacyPrefix…; except the project skip.
 func findLeftovers(ctx context.Context, cli *client.Client, skip string, me owner) ([]*leftover, error) {
 	byProject := map[string]*leftover{}
 	add := func(labels map[string]string, what string) {
@@ -194,9 +194,10 @@ func findLeftovers(ctx context.Context, cli *client.Client, skip string, me owne
 }
 
 // ours reports whether labels mark something a build made: the owner
-// label, or a compose project named like a build's.
+// label (every build names its project for its course and labels its
+// owner), or a compose project named as builds named them before that.
 func ours(labels map[string]string) bool {
-	return labels[OwnerLabel] != "" || strings.HasPrefix(labels[Label], ProjectPrefix)
+	return labels[OwnerLabel] != "" || strings.HasPrefix(labels[Label], legacyPrefix)
 }
 
 func dedupe(items []string) []string {

@@ -50,7 +50,7 @@ func TestJudgeOwner(t *testing.T) {
 	if got := judge(ns, me); got != unknown {
 		t.Errorf("other pid namespace: %v, want unknown", got)
 	}
-	if got := judge(ownerOf(map[string]string{Label: ProjectPrefix + "x"}), me); got != unknown {
+	if got := judge(ownerOf(map[string]string{Label: legacyPrefix + "x"}), me); got != unknown {
 		t.Errorf("no owner labels: %v, want unknown", got)
 	}
 	if os.Getpid() != me.PID {

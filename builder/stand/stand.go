@@ -11,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/containerd/errdefs"
 	"github.com/docker/compose/v5/pkg/api"
 	"github.com/jackc/pgx/v5"
@@ -31,13 +33,16 @@ import (
 )
 
 // Label marks every container, network and volume of a build: compose puts
-// the project name under it (the build adds it to the volumes too), and
-// every build's project starts with ProjectPrefix. The owner labels
-// (owner.go) say which builder process made them.
+// the project name under it (the build adds it to the volumes too). The
+// project is named for the course (see projectName); the owner labels
+// (owner.go) say that a build made it, and which builder process.
 const (
-	Label         = "com.docker.compose.project"
-	ProjectPrefix = "replcourse-build-"
-	serviceLabel  = "com.docker.compose.service"
+	Label        = "com.docker.compose.project"
+	serviceLabel = "com.docker.compose.service"
+	// legacyPrefix starts the project name of every build made before
+	// stands were named for their course and carried the owner labels:
+	// the clean-up of leftovers still finds those by it.
+	legacyPrefix = "replcourse-build-"
 )
 
 // Config says what to run.
@@ -50,6 +55,9 @@ type Config struct {
 	// to the image the stand runs for it (from EnsureImages).
 	Images map[string]Image
 	Log    io.Writer
+	// Course is the course's folder. Its name names the stand when the
+	// compose file has no name: (see projectName).
+	Course string
 }
 
 // Stand is one running compose project.
@@ -102,7 +110,7 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 	_, _ = rand.Read(b[:])
 	s := &Stand{
 		cfg:      cfg,
-		project:  ProjectPrefix + hex.EncodeToString(b[:]),
+		project:  projectName(cfg, hex.EncodeToString(b[:])),
 		cli:      cli,
 		engine:   eng,
 		sessions: map[sessionKey]*psql.Session{},
@@ -125,6 +133,36 @@ func New(ctx context.Context, cfg Config) (*Stand, error) {
 	s.progress.rename = func(id string) string { return strings.ReplaceAll(id, s.project, reader) }
 	return s, nil
 }
+
+// projectName names a build's compose project for its course, as a
+// reader's `docker compose` would name it, with suffix (unique per build)
+// appended: "NAME-SUFFIX". NAME is the compose file's name: when it has
+// one, else the course folder's name (Config.Course, else the compose
+// file's folder's), normalized as compose normalizes a folder's name
+// (lower case, only a-z, 0-9, _ and -, starting with a letter or digit)
+// and cut to maxNameLen; "course" when nothing is left of it.
+func projectName(cfg Config, suffix string) string {
+	name := cfg.Model.Name
+	if !cfg.Model.Named {
+		dir := cfg.Course
+		if dir == "" {
+			dir = filepath.Dir(cfg.ComposeFile)
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		name = loader.NormalizeProjectName(filepath.Base(dir))
+	}
+	name = strings.TrimRight(name[:min(len(name), maxNameLen)], "-_")
+	if name == "" {
+		name = "course"
+	}
+	return name + "-" + suffix
+}
+
+// maxNameLen bounds the course's part of a project name, so that the
+// names compose derives from it (NAME-SUFFIX-SERVICE-1) stay readable.
+const maxNameLen = 40
 
 // Project is the compose project name, the value of Label on everything.
 func (s *Stand) Project() string { return s.project }

@@ -94,7 +94,7 @@ func configOf(t testing.TB, root string, log io.Writer) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Config{ComposeFile: cc.ComposeFile(), Model: m, Images: imgs, Log: log}
+	return Config{ComposeFile: cc.ComposeFile(), Model: m, Images: imgs, Log: log, Course: root}
 }
 
 // standOf prepares a stand of compose, removed when the test ends, with
@@ -299,7 +299,7 @@ func TestKilledBuildLeftovers(t *testing.T) {
 	}
 	defer cli.Close()
 	me := self()
-	live, far := ProjectPrefix+"test-live", ProjectPrefix+"test-far"
+	live, far := "othercourse-test-live", "othercourse-test-far"
 	other := me
 	other.Host, other.PID = "elsewhere", 1
 	for p, o := range map[string]owner{live: me, far: other} {

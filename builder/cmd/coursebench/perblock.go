@@ -43,7 +43,7 @@ func perBlock(ctx context.Context, r *strings.Builder, root string, n int) (err 
 	if err != nil {
 		return err
 	}
-	st, err := stand.New(ctx, stand.Config{ComposeFile: cc.ComposeFile(), Model: m, Images: imgs})
+	st, err := stand.New(ctx, stand.Config{ComposeFile: cc.ComposeFile(), Model: m, Images: imgs, Course: cc.Root})
 	if err != nil {
 		return err
 	}
