@@ -241,6 +241,9 @@ func (s *Stand) session(ctx context.Context, node, user string) (*psql.Session, 
 	}
 	sess, err = connect(ctx, conn)
 	if err != nil {
+		if svc, ok := s.cfg.Model.Service(node); ok {
+			err = loginError(svc, user, err)
+		}
 		return nil, fmt.Errorf("connecting to %s: %w", node, err)
 	}
 	sess.SetClient(s.psqlClient(node))

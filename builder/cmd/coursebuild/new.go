@@ -99,6 +99,7 @@ func skeleton(project, title string) []file {
 	return []file{
 		{"course.yaml", r.Replace(newCourseYAML)},
 		{"stand/compose.yaml", r.Replace(newCompose)},
+		{"stand/pg_hba.conf", newHBA},
 		{"stand/image.sh", newRecipe},
 		{"content/01-start.md", r.Replace(newChapter)},
 		{"README.md", r.Replace(newReadme)},
@@ -136,6 +137,10 @@ services:
     image: postgres:17
     environment:
       POSTGRES_PASSWORD: postgres
+    # Who may connect, from where and how: stand/pg_hba.conf.
+    command: ["postgres", "-c", "hba_file=/etc/postgresql/pg_hba.conf"]
+    volumes:
+      - ./pg_hba.conf:/etc/postgresql/pg_hba.conf:ro
     # Published on 127.0.0.1 only, on a port Docker picks.
     ports:
       - "127.0.0.1::5432"
@@ -147,6 +152,28 @@ services:
       timeout: 5s
       retries: 5
       start_period: 60s
+`
+
+// newHBA is the stand's pg_hba.conf: the image's own rules, and a place
+// for the roles that blocks use with user=, which the builder logs in
+// without a password.
+const newHBA = `# pg_hba.conf of the service db (see compose.yaml): who may connect,
+# from where, how. The first line that matches a connection decides.
+# TYPE  DATABASE  USER      ADDRESS       METHOD
+
+# Inside the container: through the Unix socket, and over 127.0.0.1 (the
+# healthcheck).
+local   all       all                     trust
+host    all       all       127.0.0.1/32  trust
+
+# A block with user=NAME logs in over TCP without a password (the builder
+# sends one only for the service's own user, with POSTGRES_PASSWORD): let
+# each such role in here, before the line that asks for a password, e.g.
+# host    all       alice     all           trust
+
+# Everyone else, from anywhere: with a password, as the postgres image
+# allows.
+host    all       all       all           scram-sha-256
 `
 
 const newRecipe = `#!/usr/bin/env bash
