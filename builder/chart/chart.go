@@ -130,8 +130,9 @@ const MaxValue = 1 << 53
 
 // Check returns an error describing the first thing in s the chart cannot
 // draw: columns without a name, with the same name or more than MaxLines
-// of them; a point with another number of values than there are columns;
-// a value that is not a finite number (NaN, ±Inf) or whose magnitude is
+// of them; a point with another number of values than there are columns,
+// or of missing-value marks (Point.Null) than values; a value, not marked
+// missing, that is not a finite number (NaN, ±Inf) or whose magnitude is
 // over MaxValue; a point or mark timed before the start.
 func Check(s *course.Series) error {
 	if len(s.Points) > 0 && len(s.Columns) == 0 {
@@ -152,11 +153,16 @@ func Check(s *course.Series) error {
 		if len(p.V) != len(s.Columns) {
 			return fmt.Errorf("the sample at %s has %d values for %d columns", seconds(p.T), len(p.V), len(s.Columns))
 		}
+		if p.Null != nil && len(p.Null) != len(p.V) {
+			return fmt.Errorf("the sample at %s marks %d of its %d values as missing", seconds(p.T), len(p.Null), len(p.V))
+		}
 		if p.T < 0 {
 			return fmt.Errorf("a sample is timed %s, before the probe started", seconds(p.T))
 		}
 		for i, v := range p.V {
 			switch {
+			case !p.Has(i):
+				// no value: a gap in the line
 			case math.IsNaN(v) || math.IsInf(v, 0):
 				return fmt.Errorf("the sample at %s%s is %v, not a number a chart can draw", seconds(p.T), of(s, i), v)
 			case math.Abs(v) > MaxValue:
@@ -212,23 +218,38 @@ func draw(s *course.Series, id string, g geometry) string {
 
 // Describe summarises the series in words, for the image's description:
 // the number of samples and their span, then each column's peak and last
-// value (named when there are several columns).
+// value (named when there are several columns). Samples without a value
+// (failed, or NULL) are gaps: they count neither as samples nor as peaks.
 func Describe(s *course.Series) string {
-	if len(s.Points) == 0 {
+	good := 0
+	for _, p := range s.Points {
+		if p.Good() {
+			good++
+		}
+	}
+	if good == 0 {
 		return "No samples were taken."
 	}
-	last := s.Points[len(s.Points)-1]
-	out := fmt.Sprintf("%d samples over %s", len(s.Points), seconds(last.T))
+	out := fmt.Sprintf("%d samples over %s", good, seconds(s.Points[len(s.Points)-1].T))
 	for i := range s.Columns {
-		peak := s.Points[0]
-		for _, p := range s.Points {
-			if p.V[i] > peak.V[i] {
-				peak = p
-			}
-		}
 		sep := "; "
 		if len(s.Columns) > 1 {
 			sep = "; " + s.Columns[i] + ": "
+		}
+		var peak, last *course.Point
+		for j := range s.Points {
+			p := &s.Points[j]
+			if !p.Has(i) {
+				continue
+			}
+			if peak == nil || p.V[i] > peak.V[i] {
+				peak = p
+			}
+			last = p
+		}
+		if peak == nil {
+			out += sep + "no value"
+			continue
 		}
 		out += fmt.Sprintf("%speak %s at %s, last %s", sep, format(s, peak.V[i]), seconds(peak.T), format(s, last.V[i]))
 	}
@@ -269,8 +290,10 @@ const maxTicks = 12
 func yScaleOf(s *course.Series) yScale {
 	lowest, highest := 0.0, 0.0
 	for _, p := range s.Points {
-		for _, v := range p.V {
-			lowest, highest = min(lowest, v), max(highest, v)
+		for i, v := range p.V {
+			if p.Has(i) {
+				lowest, highest = min(lowest, v), max(highest, v)
+			}
 		}
 	}
 	if lowest == 0 && highest == 0 {
@@ -447,21 +470,36 @@ func marks(b *strings.Builder, s *course.Series, xMax time.Duration, l layout) {
 	}
 }
 
-// lines draws one polyline per column, the first column last so that it
-// stays visible where lines coincide.
+// lines draws each column's samples as polylines, one per run of samples
+// with a value, the first column last so that it stays visible where
+// lines coincide.
 func lines(b *strings.Builder, s *course.Series, xMax time.Duration, y yScale, l layout) {
 	if len(s.Points) == 0 {
 		return
 	}
 	for i := len(s.Columns) - 1; i >= 0; i-- {
-		fmt.Fprintf(b, `<polyline class="chart-line chart-line-%d" fill="none" points="`, i+1)
-		for j, p := range s.Points {
-			if j > 0 {
+		// One polyline per run of samples with a value: a sample without
+		// one (failed, or NULL in this column) leaves a gap.
+		open := false
+		for _, p := range s.Points {
+			if !p.Has(i) {
+				if open {
+					b.WriteString(`"/>`)
+					open = false
+				}
+				continue
+			}
+			if !open {
+				fmt.Fprintf(b, `<polyline class="chart-line chart-line-%d" fill="none" points="`, i+1)
+				open = true
+			} else {
 				b.WriteByte(' ')
 			}
 			fmt.Fprintf(b, "%.1f,%.1f", l.px(p.T, xMax), py(p.V[i], y, l))
 		}
-		b.WriteString(`"/>`)
+		if open {
+			b.WriteString(`"/>`)
+		}
 	}
 }
 

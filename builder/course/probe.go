@@ -2,6 +2,7 @@ package course
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -21,10 +22,28 @@ type Probe struct {
 }
 
 // Point is one sample: time since the probe started, and one value per
-// column of the probe's query, in the order of Series.Columns.
+// column of the probe's query, in the order of Series.Columns. A column
+// with no value in this sample (NULL, or the whole sample failed) has
+// Null set and V 0: its line has a gap there.
 type Point struct {
 	T time.Duration
 	V []float64
+	// Null[i] says column i has no value; nil when every column has one,
+	// else as long as V.
+	Null []bool
+}
+
+// Has reports whether column i has a value in p.
+func (p Point) Has(i int) bool { return i >= len(p.Null) || !p.Null[i] }
+
+// Good reports whether some column has a value in p.
+func (p Point) Good() bool {
+	for i := range p.V {
+		if p.Has(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // Mark is the moment a sampled block started.
@@ -40,7 +59,10 @@ type Series struct {
 	// them with the first sample that succeeded; every point holds one
 	// value per column. Empty when no sample succeeded.
 	Columns []string
-	Points  []Point
+	// Points are the samples in time order; a sample that failed once
+	// the columns are known is a point with every column Null, so that
+	// the lines have a gap there.
+	Points []Point
 	Marks   []Mark
 	Errors  int // samples that failed (e.g. while a node restarted)
 	// FirstError is the message of the first sample that failed, as the
@@ -50,18 +72,22 @@ type Series struct {
 }
 
 // Failed is the error of a probe that took no good sample over its whole
-// span: a chart of it would be empty while its query never worked. It
-// names the probe, how many samples failed and the first one's error; nil
-// when at least one sample succeeded, or when none was taken at all (no
-// sampled block ran).
+// span — every sample failed, or gave only NULLs: a chart of it would be
+// empty while its query never worked. It names the probe, how many
+// samples failed and the first one's error; nil when some sample gave a
+// value, or when none was taken at all (no sampled block ran).
 func (s *Series) Failed() error {
-	if len(s.Points) > 0 || s.Errors == 0 {
+	if slices.ContainsFunc(s.Points, Point.Good) || (s.Errors == 0 && len(s.Points) == 0) {
 		return nil
+	}
+	if s.Errors == 0 {
+		return fmt.Errorf("probe %s (%s): every column of its query was NULL in all %d samples on %s: no line to draw",
+			s.Probe.Name, s.Probe.Pos, len(s.Points), s.Probe.Node)
 	}
 	first := s.FirstError
 	if first == "" {
 		first = "(no message recorded)"
 	}
-	return fmt.Errorf("probe %s (%s): none of its %d samples on %s worked; the first failed with: %s",
-		s.Probe.Name, s.Probe.Pos, s.Errors, s.Probe.Node, first)
+	return fmt.Errorf("probe %s (%s): none of its samples on %s gave a value; %d failed, the first with: %s",
+		s.Probe.Name, s.Probe.Pos, s.Probe.Node, s.Errors, first)
 }

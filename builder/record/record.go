@@ -76,6 +76,10 @@ type Series struct {
 	// FirstError is the first failed sample's message, so that a build
 	// from the record can say why a probe took no good sample.
 	FirstError string `json:"first_error,omitempty"`
+	// Nulls are the values a sample did not have, as [point index, column
+	// index] in order: a NULL, or every column of a failed sample. Their
+	// value in Points is 0; the chart leaves a gap there.
+	Nulls [][2]int `json:"nulls,omitempty"`
 }
 
 // Env is what the results depend on besides the blocks.

@@ -73,7 +73,8 @@ func TestRoundTrip(t *testing.T) {
 		},
 		Vars: check.Captures{"at": "0/3000148"},
 		Series: map[*course.Probe]*course.Series{p: {Probe: p, Errors: 1, FirstError: "FATAL: the database system is starting up (SQLSTATE 57P03)", Columns: []string{"write", "replay"},
-			Points: []course.Point{{T: 0, V: []float64{0, 0}}, {T: 50 * time.Millisecond, V: []float64{16, 8192.5}}},
+			Points: []course.Point{{T: 0, V: []float64{0, 0}}, {T: 50 * time.Millisecond, V: []float64{16, 8192.5}},
+				{T: 55 * time.Millisecond, V: []float64{20, 0}, Null: []bool{false, true}}},
 			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
 	}
 	path := filepath.Join(t.TempDir(), "verified", "record.json")
@@ -97,7 +98,8 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("results: %+v vars %v", got.Blocks[bs2[1]], got.Vars)
 	}
 	s := got.Series[ch2.Probes["lag"]]
-	if s == nil || len(s.Points) != 2 || !slices.Equal(s.Points[1].V, []float64{16, 8192.5}) ||
+	if s == nil || len(s.Points) != 3 || !slices.Equal(s.Points[1].V, []float64{16, 8192.5}) ||
+		!s.Points[1].Has(1) || s.Points[2].Has(1) || !s.Points[2].Has(0) ||
 		!slices.Equal(s.Columns, []string{"write", "replay"}) || s.Marks[1].Block != bs2[1] || s.Errors != 1 ||
 		s.FirstError != "FATAL: the database system is starting up (SQLSTATE 57P03)" {
 		t.Errorf("series: %+v", s)
@@ -186,6 +188,9 @@ func TestRecordedResultsAreChecked(t *testing.T) {
 		{"output larger than a run keeps", func(r *Record) { r.Blocks[1].Output = strings.Repeat("x", run.MaxOutput+100) }, "07-lag.md:22: the recorded result of this block (sh on replica: echo {{@at}}) is not one a run accepts: an output of"},
 		{"marks swapped", func(r *Record) { r.Series[0].Marks[0][1], r.Series[0].Marks[1][1] = 1, 0 }, "the recorded samples of probe lag are not what a run records: mark 1 is (0 ns, block 1), want block 0"},
 		{"failed samples without an error", func(r *Record) { r.Series[0].Errors, r.Series[0].FirstError = 2, "" }, "the recorded samples of probe lag are not what a run records: 2 failed samples, first error \"\""},
+		{"null out of range", func(r *Record) { r.Series[0].Nulls = [][2]int{{2, 0}} }, "the recorded samples of probe lag are not what a run records: null [2 0] after [0 -1], not a value of a point in order"},
+		{"null over a value", func(r *Record) { r.Series[0].Nulls = [][2]int{{1, 0}} }, "the recorded samples of probe lag are not what a run records: null [1 0] after [0 -1], not a value of a point in order"},
+		{"nulls repeated", func(r *Record) { r.Series[0].Nulls = [][2]int{{0, 0}, {0, 0}} }, "the recorded samples of probe lag are not what a run records: null [0 0] after [0 0], not a value of a point in order"},
 		{"mark missing", func(r *Record) { r.Series[0].Marks = r.Series[0].Marks[:1] }, "the recorded samples of probe lag are not what a run records: 1 marks for 2 sampled blocks"},
 		{"mark out of range", func(r *Record) { r.Series[0].Marks[1][1] = 99 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 99), want block 1"},
 		{"marks going back", func(r *Record) { r.Series[0].Marks[0][0] = 50e6 }, "the recorded samples of probe lag are not what a run records: mark 2 is (40000000 ns, block 1), want block 1 no earlier than 50000000 ns"},

@@ -265,6 +265,19 @@ func (s Series) restore(blocks []*course.Block) (*course.Probe, *course.Series, 
 		last = pt[0]
 		out.Points = append(out.Points, course.Point{T: time.Duration(pt[0]), V: slices.Clone(pt[1:])})
 	}
+	prev := [2]int{0, -1}
+	for _, n := range s.Nulls {
+		if n[0] < 0 || n[0] >= len(out.Points) || n[1] < 0 || n[1] >= len(s.Columns) ||
+			n[0] < prev[0] || (n[0] == prev[0] && n[1] <= prev[1]) || out.Points[n[0]].V[n[1]] != 0 {
+			return bad("null %v after %v, not a value of a point in order", n, prev)
+		}
+		prev = n
+		pt := &out.Points[n[0]]
+		if pt.Null == nil {
+			pt.Null = make([]bool, len(pt.V))
+		}
+		pt.Null[n[1]] = true
+	}
 	// A chart draws the samples only when they meet its rules
 	// (chart.Check, their one home): samples it cannot draw are not shown
 	// as verified from the record, the run that made them is done again.
@@ -339,8 +352,13 @@ func newSeries(p *course.Probe, s *course.Series, index map[*course.Block]int) S
 	if out.Columns == nil {
 		out.Columns = []string{}
 	}
-	for _, pt := range s.Points {
+	for i, pt := range s.Points {
 		out.Points = append(out.Points, append([]float64{float64(pt.T)}, pt.V...))
+		for c := range pt.V {
+			if !pt.Has(c) {
+				out.Nulls = append(out.Nulls, [2]int{i, c})
+			}
+		}
 	}
 	for _, m := range s.Marks {
 		out.Marks = append(out.Marks, [2]int64{int64(m.T), int64(index[m.Block])})

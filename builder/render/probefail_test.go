@@ -26,7 +26,7 @@ func TestProbeWithNoGoodSampleIsAnErrorAtTheChart(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Pos.Line != 15 {
 		t.Fatalf("error %v, want one at the chart block, line 15", err)
 	}
-	if !strings.Contains(err.Error(), `relation "nosuchtable" does not exist`) || !strings.Contains(err.Error(), "15 samples") {
+	if !strings.Contains(err.Error(), `relation "nosuchtable" does not exist`) || !strings.Contains(err.Error(), "15 failed") {
 		t.Errorf("error %q does not say why the probe failed", err)
 	}
 

@@ -30,7 +30,8 @@ type Stand interface {
 	// Logs returns the last n lines of node's log.
 	Logs(ctx context.Context, node string, n int) string
 	// Sample runs a probe's query on node outside the node's session and
-	// returns its first row: the columns' names and one number each.
+	// returns its first row: the columns' names and one number each,
+	// NaN for a NULL.
 	Sample(ctx context.Context, node, query string) (columns []string, values []float64, err error)
 }
 

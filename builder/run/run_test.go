@@ -317,7 +317,8 @@ func TestHostStepsFollowReadinessBounds(t *testing.T) {
 // TestProbeKeepsEveryColumn: a probe whose query returns several columns
 // records their names once and one value per column at every sample; a
 // sample that fails or comes back in another shape (no column, other
-// names, a value missing) counts as failed and adds no point.
+// names, a value missing) counts as failed: before the columns are known
+// it adds nothing, after it adds a point without values (a gap).
 func TestProbeKeepsEveryColumn(t *testing.T) {
 	s := &sampler{series: &course.Series{Probe: &course.Probe{Name: "stages"}}, start: time.Now()}
 	cols := []string{"write", "replay"}
@@ -335,8 +336,15 @@ func TestProbeKeepsEveryColumn(t *testing.T) {
 	if got.Errors != 4 {
 		t.Errorf("%d failed samples, want 4", got.Errors)
 	}
-	if len(got.Points) != 2 || !slices.Equal(got.Points[0].V, []float64{1, 10}) || !slices.Equal(got.Points[1].V, []float64{4, 40}) {
-		t.Errorf("points %+v", got.Points)
+	pts := got.Points
+	if len(pts) != 5 || !slices.Equal(pts[0].V, []float64{1, 10}) || !pts[0].Has(0) || !pts[0].Has(1) ||
+		!slices.Equal(pts[4].V, []float64{4, 40}) || !pts[4].Good() {
+		t.Fatalf("points %+v", pts)
+	}
+	for _, pt := range pts[1:4] {
+		if pt.Good() {
+			t.Errorf("the failed sample's point %+v has values", pt)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -54,10 +55,12 @@ func (s *sampler) loop(ctx context.Context, st Stand) {
 }
 
 // record keeps one sample: the query's column names and one value per
-// column. The first sample that succeeds fixes the columns; a failed
-// sample, or one whose columns are not those (none, or others: the query
-// changed shape), counts as failed and leaves a gap. The first failure's
-// message is kept in the series.
+// column, NaN for a NULL (see Stand.Sample). The first sample that
+// succeeds fixes the columns; a failed sample, or one whose columns are
+// not those (none, or others: the query changed shape), counts as failed,
+// and once the columns are known is kept as a point without values: each
+// line has a gap there. A NULL leaves a gap in its column's line only.
+// The first failure's message is kept in the series.
 func (s *sampler) record(cols []string, vals []float64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -72,14 +75,33 @@ func (s *sampler) record(cols []string, vals []float64, err error) {
 	case err == nil && !slices.Equal(cols, s.series.Columns):
 		err = fmt.Errorf("the query returned the columns %q, not %q as the first sample that worked", cols, s.series.Columns)
 	}
-	switch {
-	case err != nil:
+	pt := course.Point{T: time.Since(s.start)}
+	if err != nil {
 		s.series.Errors++
 		if s.series.FirstError == "" {
 			s.series.FirstError = err.Error()
 		}
-	case len(s.series.Points) < maxPoints:
-		s.series.Points = append(s.series.Points, course.Point{T: time.Since(s.start), V: slices.Clone(vals)})
+		if s.series.Columns == nil {
+			return // no line yet to leave a gap in
+		}
+		pt.V = make([]float64, len(s.series.Columns))
+		pt.Null = make([]bool, len(s.series.Columns))
+		for i := range pt.Null {
+			pt.Null[i] = true
+		}
+	} else {
+		pt.V = slices.Clone(vals)
+		for i, v := range pt.V {
+			if math.IsNaN(v) {
+				if pt.Null == nil {
+					pt.Null = make([]bool, len(pt.V))
+				}
+				pt.Null[i], pt.V[i] = true, 0
+			}
+		}
+	}
+	if len(s.series.Points) < maxPoints {
+		s.series.Points = append(s.series.Points, pt)
 	}
 }
 

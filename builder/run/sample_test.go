@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,49 @@ func TestSeriesFailed(t *testing.T) {
 		t.Errorf("one good sample: %v", err)
 	}
 	err := (&course.Series{Probe: p, Errors: 3, FirstError: "ERROR: boom"}).Failed()
-	if err == nil || !strings.Contains(err.Error(), "ERROR: boom") || !strings.Contains(err.Error(), "3 samples") {
+	if err == nil || !strings.Contains(err.Error(), "ERROR: boom") || !strings.Contains(err.Error(), "3 failed") {
 		t.Errorf("all failed: %v", err)
+	}
+}
+
+// TestProbeNullLeavesAGapInItsLineOnly: a NULL (NaN from the stand) in one
+// column marks that value missing and keeps the others; a sample that
+// fails once the columns are known is a point with every value missing;
+// a column NULL in every sample does not fail the probe while another
+// column has values, and a query that is NULL in every column does.
+func TestProbeNullLeavesAGapInItsLineOnly(t *testing.T) {
+	p := &course.Probe{Name: "p", Node: "db", Every: 10 * time.Millisecond, Query: "SELECT 1 AS a, NULL::int AS b"}
+	st := &fakeStand{sql: func(string, string, int) (string, bool, error) { return "ok\n", false, nil }}
+	st.sample = func(n int) ([]string, []float64, error) {
+		if n == 2 {
+			return nil, nil, errors.New("FATAL: terminating connection due to administrator command")
+		}
+		return []string{"a", "b"}, []float64{float64(n), math.NaN()}, nil
+	}
+	b1 := block("sql", "db", "SELECT 1;", "ok\n")
+	b1.Sample = p
+	res, err := Run(context.Background(), st, courseOf(b1), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Series[p]
+	if len(s.Points) < 2 || s.Errors != 1 {
+		t.Fatalf("series: %+v", s)
+	}
+	if pt := s.Points[0]; !pt.Has(0) || pt.V[0] != 1 || pt.Has(1) || pt.V[1] != 0 {
+		t.Errorf("first point %+v: want a=1 and b missing", pt)
+	}
+	if pt := s.Points[1]; pt.Has(0) || pt.Has(1) || pt.Good() {
+		t.Errorf("the failed sample's point %+v has values", pt)
+	}
+
+	allNull := &course.Probe{Name: "q", Node: "db", Every: 10 * time.Millisecond, Query: "SELECT NULL::int AS a"}
+	st.sample = func(int) ([]string, []float64, error) { return []string{"a"}, []float64{math.NaN()}, nil }
+	b2 := block("sql", "db", "SELECT 1;", "ok\n")
+	b2.Sample = allNull
+	_, err = Run(context.Background(), st, courseOf(b2), Options{})
+	var be *BlockError
+	if !errors.As(err, &be) || be.Block != b2 || !strings.Contains(be.Msg, "NULL in all") {
+		t.Errorf("a probe of NULLs only: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package stand
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -9,8 +10,9 @@ import (
 
 // TestSampleReturnsEveryColumn runs probe queries against a real server:
 // a row of several numeric types comes back as the columns' names and
-// their values; no row, a NULL or a text that is no number is an error,
-// and the next sample works again on a new connection.
+// their values, a NULL as NaN; no row, a text that is no number, or a NaN
+// or infinite value is an error, and the next sample works again on a new
+// connection.
 func TestSampleReturnsEveryColumn(t *testing.T) {
 	needDocker(t)
 	s := newTestStand(t, nil)
@@ -29,7 +31,12 @@ func TestSampleReturnsEveryColumn(t *testing.T) {
 	if err != nil || !slices.Equal(cols, []string{"pg_wal_lsn_diff"}) || !slices.Equal(vals, []float64{1}) {
 		t.Errorf("one column: %q %v %v", cols, vals, err)
 	}
-	for _, q := range []string{"SELECT 1 AS a WHERE false", "SELECT 1 AS a, NULL::int AS b", "SELECT 'x' AS a", "SELECT 1/0 AS a"} {
+	// A NULL is NaN, a gap in its own column's line only.
+	cols, vals, err = s.Sample(ctx, "primary", "SELECT 1 AS a, NULL::int AS b")
+	if err != nil || !slices.Equal(cols, []string{"a", "b"}) || len(vals) != 2 || vals[0] != 1 || !math.IsNaN(vals[1]) {
+		t.Errorf("a NULL column: %q %v %v", cols, vals, err)
+	}
+	for _, q := range []string{"SELECT 1 AS a WHERE false", "SELECT 'x' AS a", "SELECT 1/0 AS a", "SELECT 'NaN'::float8 AS a", "SELECT '-Infinity'::float8 AS a"} {
 		if cols, vals, err := s.Sample(ctx, "primary", q); err == nil {
 			t.Errorf("%s: no error, got %q %v", q, cols, vals)
 		}

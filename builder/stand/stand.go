@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -307,8 +308,10 @@ func (s *Stand) recordServer(ctx context.Context, conn string) {
 // Sample runs a probe's query on node through a connection of its own, so
 // the node's session (and its transaction state) is not disturbed, and
 // returns the first row: the names of its columns and their values as
-// numbers. No row, a NULL or a value that is not a number is an error. A
-// failed connection is dropped and made anew at the next sample.
+// numbers, NaN for a NULL (a gap in that column's line). No row, a value
+// that is not a number, or a NaN or infinite one (a chart cannot draw it)
+// is an error. A failed connection is dropped and made anew at the next
+// sample.
 func (s *Stand) Sample(ctx context.Context, node, query string) ([]string, []float64, error) {
 	s.mu.Lock()
 	conn := s.probes[node]
@@ -349,14 +352,25 @@ func sampleRow(ctx context.Context, conn *pgx.Conn, query string) ([]string, []f
 		return nil, nil, pgx.ErrNoRows
 	}
 	cols := make([]string, len(fields))
-	vals := make([]float64, len(fields))
+	ptrs := make([]*float64, len(fields))
 	dest := make([]any, len(fields))
 	for i, f := range fields {
 		cols[i] = f.Name
-		dest[i] = &vals[i]
+		dest[i] = &ptrs[i]
 	}
 	if err := rows.Scan(dest...); err != nil {
 		return nil, nil, err
+	}
+	vals := make([]float64, len(fields))
+	for i, p := range ptrs {
+		switch {
+		case p == nil:
+			vals[i] = math.NaN()
+		case math.IsNaN(*p) || math.IsInf(*p, 0):
+			return nil, nil, fmt.Errorf("column %s is %v, not a number a chart can draw", cols[i], *p)
+		default:
+			vals[i] = *p
+		}
 	}
 	rows.Close()
 	return cols, vals, rows.Err()
