@@ -120,7 +120,7 @@ func (w *watchLog) String() string {
 // that block, on that node.
 func killPrimary(t *testing.T, project string) {
 	t.Helper()
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ type engine struct {
 func engineHost(daemon string) (engine, error) {
 	u, err := url.Parse(daemon)
 	if err != nil {
-		return engine{}, fmt.Errorf("Docker engine address %q: %v", daemon, err)
+		return engine{}, fmt.Errorf("the Docker engine's address %q: %v", daemon, err)
 	}
 	switch u.Scheme {
 	case "unix", "npipe", "":
@@ -33,14 +33,14 @@ func engineHost(daemon string) (engine, error) {
 	case "tcp", "http", "https", "ssh":
 		h := u.Hostname()
 		if h == "" {
-			return engine{}, fmt.Errorf("Docker engine address %q names no host", daemon)
+			return engine{}, fmt.Errorf("the Docker engine's address %q names no host", daemon)
 		}
 		if isLoopback(h) {
 			return engine{Host: "127.0.0.1", Daemon: daemon}, nil
 		}
 		return engine{Host: h, Remote: true, Daemon: daemon}, nil
 	}
-	return engine{}, fmt.Errorf("Docker engine address %q: unknown scheme %q", daemon, u.Scheme)
+	return engine{}, fmt.Errorf("the Docker engine's address %q: unknown scheme %q", daemon, u.Scheme)
 }
 
 // isLoopback reports whether host is localhost or a loopback address.
