@@ -145,7 +145,7 @@ func checkFrontMatter(path string, doc *yaml.Node) (map[string]int, error) {
 		return nil, course.Errorf(at(top), "bad front matter: want keys and values (%s)", strings.Join(frontMatterKeys, ", "))
 	}
 	unknown := func(where string, k *yaml.Node, known []string) error {
-		if s := nearest(k.Value, known); s != "" {
+		if s := course.Nearest(k.Value, known); s != "" {
 			return course.Errorf(at(k), "bad front matter: unknown %skey %q (did you mean %q?)", where, k.Value, s)
 		}
 		return course.Errorf(at(k), "bad front matter: unknown %skey %q (known: %s)", where, k.Value, strings.Join(known, ", "))
@@ -573,7 +573,7 @@ func (p *parser) block(fb *ast.FencedCodeBlock) (*course.Block, error) {
 	b := &course.Block{Chapter: p.ch, Pos: pos, Lang: lang, Attrs: attrs, Code: code, Timeout: DefaultTimeout}
 	for _, k := range order {
 		if !contains(attrKeys, k) {
-			if s := nearest(k, attrKeys); s != "" {
+			if s := course.Nearest(k, attrKeys); s != "" {
 				return nil, course.Errorf(pos, "unknown attribute %q (did you mean %q?)", k, s)
 			}
 			return nil, course.Errorf(pos, "unknown attribute %q (known: %s)", k, strings.Join(attrKeys, ", "))
