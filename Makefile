@@ -47,10 +47,11 @@ deps:
 	./scripts/deps.sh
 
 FUZZTIME ?= 2m
-## fuzz: explore each fuzz target (the chapter parser, the output matcher) for FUZZTIME; new crashers land in testdata/fuzz, which `make test` then replays
+## fuzz: explore each fuzz target (the chapter parser, the output matcher, the record reader) for FUZZTIME; new crashers land in testdata/fuzz, which `make test` then replays
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzChapter$$' -fuzztime $(FUZZTIME) ./builder/load
 	$(GO) test -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME) ./builder/check
+	$(GO) test -run '^$$' -fuzz '^FuzzUse$$' -fuzztime $(FUZZTIME) ./builder/record
 
 ## unit: the tests that need no Docker
 unit:
