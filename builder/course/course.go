@@ -13,13 +13,6 @@ import (
 // service of the course's compose file (composefile.Model.Nodes).
 const Host = "host"
 
-// The replication course's services, named by the topology diagram.
-const (
-	Primary    = "primary"
-	Replica    = "replica"
-	Subscriber = "subscriber"
-)
-
 // Pos is a position in a chapter file.
 type Pos struct {
 	File string

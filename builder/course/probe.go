@@ -63,8 +63,8 @@ type Series struct {
 	// the columns are known is a point with every column Null, so that
 	// the lines have a gap there.
 	Points []Point
-	Marks   []Mark
-	Errors  int // samples that failed (e.g. while a node restarted)
+	Marks  []Mark
+	Errors int // samples that failed (e.g. while a node restarted)
 	// FirstError is the message of the first sample that failed, as the
 	// server or the connection gave it (e.g. `ERROR: relation "t" does
 	// not exist (SQLSTATE 42P01)`); empty when none failed.

@@ -75,7 +75,7 @@ func TestRoundTrip(t *testing.T) {
 		Series: map[*course.Probe]*course.Series{p: {Probe: p, Errors: 1, FirstError: "FATAL: the database system is starting up (SQLSTATE 57P03)", Columns: []string{"write", "replay"},
 			Points: []course.Point{{T: 0, V: []float64{0, 0}}, {T: 50 * time.Millisecond, V: []float64{16, 8192.5}},
 				{T: 55 * time.Millisecond, V: []float64{20, 0}, Null: []bool{false, true}}},
-			Marks:  []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
+			Marks: []course.Mark{{T: 0, Block: bs[0]}, {T: 40 * time.Millisecond, Block: bs[1]}}}},
 	}
 	path := filepath.Join(t.TempDir(), "verified", "record.json")
 	if err := New(env, bs, res, Verified{At: time.Now(), Server: server, Image: "postgres:17 0123456789ab"}).Write(path); err != nil {
