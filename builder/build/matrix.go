@@ -138,6 +138,9 @@ func Matrix(ctx context.Context, cfg Config, opt MatrixOptions) (*MatrixOutcome,
 	}
 	cc := cfg.Course
 	vs := cc.Versions
+	if cfg.Until != 0 {
+		return nil, usageErrorf("-until: the matrix runs the whole course (its record is keyed by every block)")
+	}
 	if !vs.Declared() {
 		return nil, course.Errorf(course.Pos{File: cc.Path(config.File), Line: 1}, "the course declares no versions: add versions: {main: 17, others: [15, 18]} to run the matrix")
 	}
@@ -177,7 +180,9 @@ func Matrix(ctx context.Context, cfg Config, opt MatrixOptions) (*MatrixOutcome,
 			}
 			log := &prefixWriter{w: logw, prefix: fmt.Sprintf("[pg %d] ", v)}
 			runs[i], errs[i] = matrixRun(ctx, cfg, c, m, v, log)
-			fmt.Fprintf(log, "%s\n", summaryLine(&runs[i], vs.Main))
+			if errs[i] == nil {
+				fmt.Fprintf(log, "%s\n", summaryLine(&runs[i], vs.Main))
+			}
 			log.Flush()
 		}()
 		if par == 1 {
@@ -186,33 +191,28 @@ func Matrix(ctx context.Context, cfg Config, opt MatrixOptions) (*MatrixOutcome,
 	}
 	wg.Wait()
 	out.Wall = time.Since(start)
-	if err := ctx.Err(); err != nil {
-		return out, err
+	for i := range runs {
+		if errs[i] == nil {
+			out.Runs = append(out.Runs, runs[i])
+		}
 	}
 	for _, err := range errs {
 		if err != nil {
+			// An interrupt, or an error before a version could run: the
+			// versions that finished are kept in the record all the same.
+			if len(out.Runs) > 0 && opt.File != "" {
+				if werr := saveMatrix(cfg, opt.File, vs.Main, out.Runs); werr != nil {
+					fmt.Fprintf(cfg.Log, "matrix: %v\n", werr)
+				}
+			}
 			return out, err
 		}
 	}
-	out.Runs = runs
 	Report(cfg.Log, out)
 	if opt.File != "" {
-		mx, err := record.ReadMatrix(opt.File)
-		if err != nil {
-			fmt.Fprintf(cfg.Log, "matrix: %v; writing a new one\n", err)
-			mx = nil
+		if err := saveMatrix(cfg, opt.File, vs.Main, runs); err != nil {
+			return out, err
 		}
-		if mx == nil {
-			mx = &record.Matrix{}
-		}
-		mx.Main = vs.Main
-		for _, r := range runs {
-			mx.Put(r)
-		}
-		if err := mx.Write(opt.File); err != nil {
-			return out, fmt.Errorf("matrix: %w", err)
-		}
-		fmt.Fprintf(cfg.Log, "matrix: %s written (%s)\n", opt.File, versionList(versions))
 	}
 	for _, r := range runs {
 		if r.Version != vs.Main {
@@ -235,6 +235,28 @@ func Matrix(ctx context.Context, cfg Config, opt MatrixOptions) (*MatrixOutcome,
 		}
 	}
 	return out, nil
+}
+
+// saveMatrix puts runs into the matrix record file, in place of the
+// runs of the same versions it holds.
+func saveMatrix(cfg Config, file string, main int, runs []record.MatrixRun) error {
+	mx, err := record.ReadMatrix(file)
+	if err != nil {
+		fmt.Fprintf(cfg.Log, "matrix: %v; writing a new one\n", err)
+		mx = nil
+	}
+	if mx == nil {
+		mx = &record.Matrix{}
+	}
+	mx.Main = main
+	for _, r := range runs {
+		mx.Put(r)
+	}
+	if err := mx.Write(file); err != nil {
+		return fmt.Errorf("matrix: %w", err)
+	}
+	fmt.Fprintf(cfg.Log, "matrix: %s written (%s)\n", file, versionList(runVersions(runs)))
+	return nil
 }
 
 // usageErrorf is a usage mistake (exit 2) found here: a course.Error with

@@ -263,3 +263,20 @@ func readTree(t *testing.T, dir string) string {
 	}
 	return s.String()
 }
+
+// The matrix runs the whole course: -until is refused before anything
+// runs, as is a version the course does not declare.
+func TestMatrixRefusesUntilAndUnknownVersions(t *testing.T) {
+	root := coursetest.Fixture(t, "one-service")
+	coursetest.Overlay(t, root, versionsYAML)
+	var log strings.Builder
+	_, err := Matrix(context.Background(), Config{Root: root, Log: &log, Until: 1}, MatrixOptions{})
+	var ue *UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-until") {
+		t.Errorf("-until: %v", err)
+	}
+	_, err = Matrix(context.Background(), Config{Root: root, Log: &log}, MatrixOptions{Versions: []int{16}})
+	if !errors.As(err, &ue) || err.Error() != "-pg 16: not one of the course's versions (15, 17 in course.yaml)" {
+		t.Errorf("-pg 16: %v", err)
+	}
+}
