@@ -39,8 +39,9 @@ matrix: build
 serve: build
 	./$(BIN) serve -port $(PORT) -until $(UNTIL) $(ARGS)
 
-## test: installs what is missing (chromium; the image recipe installs debootstrap), then every test: unit, Docker-backed (psql fidelity, end to end), browser, and each fuzz target's seed corpus (no fresh fuzzing: see fuzz)
+## test: installs what is missing (chromium; the images for PostgreSQL 17 and 15, the matrix test's second version; the image recipe installs debootstrap), then every test: unit, Docker-backed (psql fidelity, end to end), browser, and each fuzz target's seed corpus (no fresh fuzzing: see fuzz)
 test: deps build image
+	$(MAKE) image PG=15
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 40m ./...
 
