@@ -234,15 +234,11 @@ func missingValue(b *course.Block, want string, vars check.Captures, capturedBy 
 	return nil
 }
 
-// runBlock runs b until its output matches want (b's expected output on
-// the run's version), at most once unless it is an eventually block,
-// which is re-run until it matches or its bound passes.
-func runBlock(ctx context.Context, st Stand, b *course.Block, want string, vars check.Captures) (*course.Result, error) {
-	return runBlockWithin(ctx, st, b, want, vars, 0)
-}
-
-// runBlockWithin is runBlock with each attempt, and an eventually block's
-// whole wait, bounded by bound as well when it is not 0.
+// runBlockWithin runs b until its output matches want (b's expected output
+// on the run's version), at most once unless it is an eventually block,
+// which is re-run until it matches or its bound passes; each attempt, and
+// an eventually block's whole wait, is bounded by bound as well when it is
+// not 0.
 func runBlockWithin(ctx context.Context, st Stand, b *course.Block, want string, vars check.Captures, bound time.Duration) (*course.Result, error) {
 	code, err := check.Substitute(b.Code, vars)
 	if err != nil {
