@@ -1,11 +1,9 @@
 package record
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +12,6 @@ import (
 
 	"replcourse/builder/atomic"
 	"replcourse/builder/course"
-	"replcourse/builder/coursefs"
 )
 
 // MatrixFormat is the format number of the version matrix's record; it
@@ -158,18 +155,9 @@ func (r *MatrixRun) Summary() map[string]int {
 
 // ReadMatrix loads a matrix record; a missing file is (nil, nil).
 func ReadMatrix(path string) (*Matrix, error) {
-	data, err := coursefs.ReadRegular(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	var m Matrix
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+	if found, err := readJSON(path, &m); !found || err != nil {
+		return nil, err
 	}
 	if m.Format != MatrixFormat {
 		return nil, fmt.Errorf("%s: matrix format %d, this builder reads %d", path, m.Format, MatrixFormat)
@@ -189,25 +177,13 @@ func ReadMatrix(path string) (*Matrix, error) {
 // IsMatrix returns nil when path may be written with a matrix record: it
 // does not exist, is empty, or holds one; else why not.
 func IsMatrix(path string) error {
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return err
-	case !fi.Mode().IsRegular():
-		return errors.New("is not a regular file, so not a matrix record")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	const what = "a matrix record"
+	fields, err := jsonFields(path, what)
+	if err != nil || fields == nil {
 		return err
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(data, &fields) != nil || fields["format"] == nil || fields["versions"] == nil {
-		return errors.New("is not a matrix record (no \"format\" and \"versions\")")
+	if fields["format"] == nil || fields["versions"] == nil {
+		return errors.New("is not " + what + " (no \"format\" and \"versions\")")
 	}
 	return nil
 }

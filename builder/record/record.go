@@ -183,20 +183,58 @@ func sortedKeys(m map[string]string) []string {
 
 // Read loads a record; a missing file is (nil, nil).
 func Read(path string) (*Record, error) {
+	var r Record
+	if found, err := readJSON(path, &r); !found || err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// readJSON decodes the regular file at path into v, strictly (unknown
+// fields are errors). found is false, with no error, for a missing file.
+func readJSON(path string, v any) (found bool, err error) {
 	data, err := coursefs.ReadRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return false, nil
 	}
+	if err != nil {
+		return false, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return false, fmt.Errorf("%s: %v", path, err)
+	}
+	return true, nil
+}
+
+// jsonFields reads the file at path that the builder is about to write
+// over, what names what it should hold in messages: fields is nil when
+// the file is missing or blank (free to write), else its top-level JSON
+// fields; an error says why it is not such a file.
+func jsonFields(path, what string) (fields map[string]json.RawMessage, err error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case fi.IsDir():
+		return nil, errors.New("is a directory, not " + what)
+	case !fi.Mode().IsRegular():
+		return nil, errors.New("is not a regular file, so not " + what)
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var r Record
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
 	}
-	return &r, nil
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, fmt.Errorf("is not %s (not a JSON object: %v)", what, err)
+	}
+	return fields, nil
 }
 
 // Write stores r atomically, as indented JSON that diffs well.

@@ -1,14 +1,11 @@
 package record
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -386,31 +383,14 @@ func (r *Record) Timings() []time.Duration {
 // else (a chapter, a directory, a record with a merge conflict in it) is
 // an error saying what is there: the builder writes only over records.
 func IsRecord(path string) error {
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
+	const what = "a record of verified results"
+	fields, err := jsonFields(path, what)
+	if err != nil || fields == nil {
 		return err
-	case fi.IsDir():
-		return errors.New("is a directory, not a record of verified results")
-	case !fi.Mode().IsRegular():
-		return errors.New("is not a regular file, so not a record of verified results")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return fmt.Errorf("is not a record of verified results (not a JSON object: %v)", err)
 	}
 	var format int
 	if err := json.Unmarshal(fields["format"], &format); err != nil || fields["blocks"] == nil {
-		return errors.New("is not a record of verified results (no numeric \"format\" and \"blocks\")")
+		return errors.New("is not " + what + " (no numeric \"format\" and \"blocks\")")
 	}
 	return nil
 }
